@@ -1,0 +1,370 @@
+"""Typed configuration: the schema Hydra checks, and the validator that checks ranges.
+
+Every parameter is declared once, here, with :func:`param`: its default, its unit, the range it
+may take, what it means, and (where it has one) the ``CALIBRATION.md`` row it comes from. Hydra
+uses the dataclasses as structured configs (types, unknown keys); :func:`validate` then checks
+ranges, shares and cross-field rules and turns the config into plain typed objects.
+
+The policy nodes under ``strategy`` are free-form for Hydra and validated against the chosen
+policy's own ``Params`` dataclass, so only registered policies can be selected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+SEGMENTS = ("smb", "midmarket", "enterprise")
+ROLES = (
+    "economic_buyer",
+    "champion",
+    "technical_evaluator",
+    "end_user",
+    "finance_procurement",
+    "security_legal",
+)
+CHANNELS = ("ads", "email", "events", "direct_mail", "executive")
+TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key, the value and what is allowed."""
+
+
+def param(
+    default: Any,
+    *,
+    unit: str,
+    doc: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    length: int | None = None,
+    total: float | None = None,
+    source: str = "",
+) -> Any:
+    """Declare a config field with its range, unit, meaning and source.
+
+    ``lo``/``hi`` bound every number (elementwise for lists), ``length`` fixes a list's length and
+    ``total`` requires a list's elements to add up to that value (shares).
+    """
+    meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "length": length, "total": total,
+            "source": source}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --------------------------------------------------------------------------------------- market
+@dataclass
+class BuyerConfig:
+    """How buying-committee members respond to the vendor (the buyers' side of the world)."""
+
+    awareness_rate: float = param(0.35, lo=0, hi=10, unit="1/effective touch",
+                                  doc="awareness gained per effective touch: aw += (1-aw)(1-exp(-rate*dose))")
+    engagement_rate: float = param(0.25, lo=0, hi=10, unit="1/effective touch",
+                                   doc="engagement gained per effective touch, scaled by awareness")
+    engagement_decay_week: float = param(0.06, lo=0, hi=1, unit="share/week",
+                                         doc="share of engagement lost each week (interest decays)")
+    awareness_decay_week: float = param(0.01, lo=0, hi=1, unit="share/week",
+                                        doc="share of awareness lost each week")
+    opinion_rate: float = param(0.15, lo=0, hi=10, unit="1/effective touch",
+                                doc="speed at which genuine touches pull opinion toward its target")
+    trust_gain: float = param(0.03, lo=0, hi=1, unit="1/effective touch",
+                              doc="trust gained per relevant, coherent effective touch")
+    trust_loss_theater: float = param(0.08, lo=0, hi=1, unit="share/theater touch",
+                                      doc="share of trust lost per touch perceived as superficial",
+                                      source="CAL-5.2, CAL-5.3")
+    trust_loss_incoherent: float = param(0.03, lo=0, hi=1, unit="share/collision",
+                                         doc="share of trust lost per colliding (inconsistent) touch in a week")
+    trust_power: float = param(1.5, lo=0, hi=10, unit="-",
+                               doc="exponent: a touch's effect is scaled by trust**trust_power")
+    trust_baseline: float = param(0.5, lo=0, hi=1, unit="0-1",
+                                  doc="trust a new member starts with and drifts back to")
+    trust_reversion_week: float = param(0.005, lo=0, hi=1, unit="share/week",
+                                        doc="weekly drift of trust back toward the baseline")
+    fatigue_per_touch: float = param(0.04, lo=0, hi=1, unit="1/touch",
+                                     doc="fatigue added per touch received")
+    fatigue_recovery_week: float = param(0.25, lo=0, hi=1, unit="share/week",
+                                         doc="share of fatigue that wears off each week")
+    theater_sensitivity: float = param(4.0, lo=0, hi=100, unit="1/claim gap",
+                                       doc="how sharply the claim-depth gap turns into perceived theater",
+                                       source="CAL-5.2, CAL-5.6")
+    skepticism_mean: float = param(0.4, lo=0.01, hi=0.99, unit="0-1",
+                                   doc="mean skepticism trait (Beta distributed, concentration 6)")
+    relevance_generic: float = param(0.3, lo=0, hi=1, unit="0-1",
+                                     doc="relevance of an unpersonalised, role-blind touch")
+    relevance_role_match: float = param(0.15, lo=0, hi=1, unit="0-1",
+                                        doc="relevance added by role-matched messaging", source="CAL-5.4")
+    relevance_personalization: float = param(0.45, lo=0, hi=1, unit="0-1",
+                                             doc="relevance added by fully researched personalization",
+                                             source="CAL-5.1, CAL-5.7")
+    influence_spread_week: float = param(0.10, lo=0, hi=1, unit="share/week",
+                                         doc="pull of each member's opinion toward the committee's "
+                                             "influence-weighted opinion each week")
+    engaged_threshold: float = param(0.3, lo=0, hi=1, unit="0-1",
+                                     doc="engagement above which a member counts as engaged (coverage, MQL)")
+    p_turnover_year: float = param(0.13, lo=0, hi=1, unit="probability/year",
+                                   doc="chance a member leaves the account in a year (replaced by a newcomer)")
+
+
+@dataclass
+class DealConfig:
+    """How opportunities progress and close."""
+
+    cycle_weeks: list[float] = param([5.0, 12.0, 26.0], lo=1, hi=260, length=3, unit="weeks",
+                                     doc="sales cycle at full consensus and effort, per segment",
+                                     source="CAL-2.5, CAL-2.6")
+    win_logit_base: float = param(-2.2, lo=-20, hi=20, unit="logit",
+                                  doc="log-odds of the vendor winning a decided deal at neutral support")
+    win_logit_support: float = param(2.5, lo=0, hi=20, unit="logit/unit",
+                                     doc="log-odds added per unit of influence-weighted committee support")
+    win_logit_coverage: float = param(1.5, lo=0, hi=20, unit="logit/unit",
+                                      doc="log-odds added per unit of committee coverage (multi-threading)")
+    win_logit_fit: float = param(1.5, lo=0, hi=20, unit="logit/unit",
+                                 doc="log-odds added per unit of true ICP fit")
+    competitor_strength: float = param(0.0, lo=-10, hi=10, unit="logit",
+                                       doc="log-odds taken away by competitors' strength in this market")
+    no_decision_base: float = param(0.35, lo=0, hi=1, unit="probability",
+                                    doc="chance a deal ends in no decision at zero consensus",
+                                    source="CAL-1.3 (unhealthy conflict)")
+    deal_size_coverage: float = param(0.6, lo=0, hi=5, unit="share of ACV",
+                                      doc="deal = potential ACV * (1 - this + this * coverage)")
+    veto_opinion: float = param(-0.2, lo=-1, hi=1, unit="opinion",
+                                doc="a member with veto power and opinion below this stalls the deal")
+    stall_weeks_to_no_decision: int = param(8, lo=1, hi=104, unit="weeks",
+                                            doc="weeks of continuous stall after which the deal dies")
+    p_qualify: float = param(0.6, lo=0, hi=1, unit="probability",
+                             doc="chance sales accepts an in-market, engaged account it works",
+                             source="CAL-2.1 (MQL->SAL 40-60%)")
+
+
+@dataclass
+class CustomerConfig:
+    """Onboarding, adoption, health, renewal, expansion and advocacy."""
+
+    contract_weeks: int = param(52, lo=4, hi=520, unit="weeks", doc="contract term")
+    onboarding_weeks: int = param(10, lo=1, hi=104, unit="weeks", doc="onboarding length")
+    adoption_rate_week: float = param(0.06, lo=0, hi=1, unit="share/week",
+                                      doc="weekly adoption gain with full CS coverage")
+    adoption_drift_week: float = param(0.004, lo=0, hi=1, unit="share/week",
+                                       doc="weekly adoption erosion without attention")
+    churn_base_year: list[float] = param([0.24, 0.12, 0.06], lo=0, hi=1, length=3,
+                                         unit="probability/renewal",
+                                         doc="renewal churn chance at average health, per segment",
+                                         source="CAL-3.2, CAL-3.3")
+    churn_health_logit: float = param(4.0, lo=0, hi=50, unit="logit/unit",
+                                      doc="how strongly low health raises churn at renewal")
+    churn_in_market_logit: float = param(1.0, lo=0, hi=20, unit="logit",
+                                         doc="churn log-odds added when the customer is in market "
+                                             "(evaluating competitors) at renewal")
+    p_expand_base: float = param(0.25, lo=0, hi=1, unit="probability/renewal",
+                                 doc="chance of expansion at renewal at average health",
+                                 source="CAL-3.3 (15-16% of new value from upsell)")
+    expansion_share_mean: float = param(0.25, lo=0, hi=5, unit="share of ARR",
+                                        doc="mean size of an expansion relative to current ARR")
+    p_contract_base: float = param(0.12, lo=0, hi=1, unit="probability/renewal",
+                                   doc="chance of contraction at renewal at average health")
+    contraction_share_mean: float = param(0.2, lo=0, hi=1, unit="share of ARR",
+                                          doc="mean size of a contraction relative to current ARR")
+    advocate_health: float = param(0.75, lo=0, hi=1, unit="health",
+                                   doc="health above which a customer advocates and refers peers")
+    p_referral_week: float = param(0.02, lo=0, hi=1, unit="referrals/advocate/week",
+                                   doc="referrals an advocate makes to peers in its industry per week")
+
+
+@dataclass
+class MarketConfig:
+    """The world the vendor sells into: accounts, committees, buying windows, buyers, deals."""
+
+    name: str = "midmarket_saas"
+    n_accounts: int = param(5000, lo=1, hi=5_000_000, unit="accounts",
+                            doc="accounts in the addressable market")
+    segment_shares: list[float] = param([0.2, 0.7, 0.1], lo=0, hi=1, length=3, total=1.0,
+                                        unit="share", doc="share of accounts per segment (SMB, MM, ENT)")
+    n_industries: int = param(8, lo=1, hi=1000, unit="clusters", doc="industry clusters")
+    acv_median_usd: list[float] = param([12_000.0, 45_000.0, 180_000.0], lo=0, length=3,
+                                        unit="USD/year", doc="median potential contract value per segment")
+    acv_sigma: float = param(0.8, lo=0, hi=5, unit="log-USD",
+                             doc="lognormal shape of contract value (heavy right tail)")
+    committee_size_mean: list[float] = param([4.0, 7.0, 11.0], lo=2, hi=16, length=3,
+                                             unit="members", doc="mean buying-committee size per segment",
+                                             source="CAL-1.1, CAL-1.3, CAL-1.4")
+    fit_beta: list[float] = param([2.0, 3.0], lo=0.01, hi=100, length=2, unit="-",
+                                  doc="Beta(a, b) shape of true ICP fit")
+    data_quality: float = param(0.7, lo=0, hi=1, unit="0-1",
+                                doc="quality of the vendor's account data: observed-fit noise sd = 0.35*(1-q)")
+    p_window_start_year: float = param(0.20, lo=0, hi=1, unit="probability/year",
+                                       doc="chance an account opens a buying window in a year",
+                                       source="CAL-6.1")
+    window_weeks_mean: list[float] = param([8.0, 16.0, 30.0], lo=1, hi=260, length=3, unit="weeks",
+                                           doc="mean buying-window length per segment", source="CAL-2.6")
+    p_research_week: float = param(0.5, lo=0, hi=1, unit="probability/week",
+                                   doc="chance an in-market account researches (emits intent) in a week",
+                                   source="CAL-1.6, CAL-2.7")
+    p_false_intent_week: float = param(0.01, lo=0, hi=1, unit="probability/week",
+                                       doc="chance an out-of-market account emits spurious intent")
+    installed_base_share: float = param(0.06, lo=0, hi=1, unit="share",
+                                        doc="share of accounts that are customers at week 0")
+    buyers: BuyerConfig = field(default_factory=BuyerConfig)
+    deals: DealConfig = field(default_factory=DealConfig)
+    customers: CustomerConfig = field(default_factory=CustomerConfig)
+
+
+# --------------------------------------------------------------------------------------- vendor
+@dataclass
+class VendorConfig:
+    """The vendor's go-to-market resources: budgets, channels, team sizes and costs."""
+
+    marketing_budget_usd_year: float = param(4_000_000.0, lo=0, unit="USD/year",
+                                             doc="marketing program budget (channels + research)")
+    channel_cost_usd: list[float] = param([2.0, 5.0, 250.0, 100.0, 400.0], lo=0, length=5,
+                                          unit="USD/touch", doc="cost of one touch per channel "
+                                          "(ads, email, events, direct mail, executive)")
+    channel_effect: list[float] = param([0.25, 0.5, 1.5, 1.0, 2.0], lo=0, hi=10, length=5,
+                                        unit="dose/touch", doc="effect of one touch per channel")
+    channel_reach: list[float] = param([0.7, 0.6, 0.15, 0.4, 0.25], lo=0, hi=1, length=5,
+                                       unit="probability", doc="mean chance a member is reachable "
+                                       "on each channel", source="CAL-6.3")
+    ad_ctr: float = param(0.004, lo=0, hi=1, unit="clicks/impression",
+                          doc="click-through rate of a fully relevant ad touch (channel metric)")
+    research_usd_year: float = param(20_000.0, lo=0, unit="USD/account/year",
+                                     doc="cost of full (depth 1) account research; cost grows as depth**2",
+                                     source="CAL-4.1")
+    intent_data_usd_year: float = param(150_000.0, lo=0, unit="USD/year",
+                                        doc="intent-data subscription at full coverage (scales with coverage)")
+    mqa_coverage: float = param(0.35, lo=0, hi=1, unit="share of influence",
+                                doc="an account is an MQA when engaged members hold this share of its "
+                                    "committee's influence")
+    sales_touch_effect: float = param(1.5, lo=0, hi=10, unit="dose/touch",
+                                      doc="effect of an SDR/AE/CS conversation on a member")
+    n_marketers: int = param(6, lo=0, hi=100_000, unit="people", doc="marketing headcount",
+                             source="CAL-4.1, CAL-4.2")
+    n_sdr: int = param(8, lo=0, hi=100_000, unit="people", doc="sales development headcount")
+    sdr_accounts_week: float = param(25.0, lo=0, hi=10_000, unit="accounts/person/week",
+                                     doc="accounts one SDR can work in a week")
+    n_ae: int = param(10, lo=0, hi=100_000, unit="people", doc="account executive headcount")
+    ae_open_opps: float = param(15.0, lo=0, hi=10_000, unit="deals/person",
+                                doc="open opportunities one AE can work at once")
+    n_csm: int = param(6, lo=0, hi=100_000, unit="people", doc="customer success headcount")
+    csm_book_accounts: float = param(50.0, lo=1, hi=10_000, unit="accounts/person",
+                                     doc="customers one CSM can cover fully")
+    exec_hours_week: float = param(6.0, lo=0, hi=168, unit="hours/week",
+                                   doc="executive sponsor hours available per week")
+    exec_hours_per_play: float = param(2.0, lo=0.1, hi=168, unit="hours",
+                                       doc="executive hours one executive touch takes")
+    salary_usd_year: list[float] = param([160_000.0, 100_000.0, 250_000.0, 140_000.0], lo=0, length=4,
+                                         unit="USD/person/year",
+                                         doc="fully loaded cost per head: marketer, SDR, AE, CSM")
+    gross_margin: float = param(0.78, lo=0, hi=1, unit="share", doc="gross margin (CAC payback)")
+    follow_up_latency_cost: float = param(0.15, lo=0, hi=1, unit="share/week",
+                                          doc="extra engagement lost per week an account waits for sales")
+
+
+# ------------------------------------------------------------------------------------- strategy
+@dataclass
+class StrategyConfig:
+    """A strategy composes one policy from each family; each node names its policy and params."""
+
+    name: str = "abx"
+    tiering: Any = field(default_factory=lambda: {"policy": "tiered"})
+    orchestration: Any = field(default_factory=lambda: {"policy": "signal"})
+    personalization: Any = field(default_factory=lambda: {"policy": "researched"})
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes and shows."""
+
+    figures: bool = True
+    progress: bool = True
+    story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
+                                doc="accounts whose week-by-week story is recorded (the first ones "
+                                    "of each tier, plus any listed in story_ids)")
+    story_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    """The root config: ``abx-sim`` runs one of these."""
+
+    seed: int = param(0, lo=0, hi=2**63 - 1, unit="-", doc="seed of every random stream in the run")
+    horizon_weeks: int = param(156, lo=1, hi=2600, unit="weeks", doc="weeks simulated")
+    market: MarketConfig = field(default_factory=MarketConfig)
+    vendor: VendorConfig = field(default_factory=VendorConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+# ----------------------------------------------------------------------------------- validation
+def _fmt(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_fields(obj: Any, path: str) -> None:
+    """Check every declared range, length and total of a dataclass instance, recursively."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{path}.{f.name}" if path else f.name
+        if dataclasses.is_dataclass(value):
+            check_fields(value, key)
+            continue
+        meta = f.metadata
+        if not meta:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if meta["length"] is not None and len(values) != meta["length"]:
+            raise ConfigError(f"{key} = {_fmt(value)}: must be a list of {meta['length']} numbers")
+        lo, hi = meta["lo"], meta["hi"]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ConfigError(f"{key} = {_fmt(value)}: must be a finite number")
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                bounds = f"[{_fmt(lo) if lo is not None else '-inf'}, {_fmt(hi) if hi is not None else 'inf'}]"
+                raise ConfigError(f"{key} = {_fmt(value)}: must lie in {bounds} ({meta['unit']})")
+        if meta["total"] is not None and abs(sum(values) - meta["total"]) > 1e-6:
+            raise ConfigError(f"{key} = {_fmt(value)}: must add up to {meta['total']} (adds up to "
+                              f"{sum(values):.6g})")
+
+
+def build_params(cls: type, node: Any, path: str) -> Any:
+    """Build a policy's ``Params`` dataclass from a config mapping, rejecting unknown keys."""
+    data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig | ListConfig) else node
+    data = dict(data or {})
+    data.pop("policy", None)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"{path}.{unknown[0]}: unknown key for this policy; allowed: {', '.join(sorted(names))}")
+    try:
+        obj = cls(**data)
+    except TypeError as exc:  # a missing required value
+        raise ConfigError(f"{path}: {exc}") from None
+    check_fields(obj, path)
+    return obj
+
+
+def validate(cfg: DictConfig | Config) -> Config:
+    """Check a composed config and return it as typed objects, or raise :class:`ConfigError`.
+
+    The strategy's policy nodes are replaced by the chosen policies' validated ``Params``.
+    """
+    from sim.policies import resolve_strategy  # policies import this module
+
+    if isinstance(cfg, DictConfig):
+        try:
+            obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), cfg))
+        except Exception as exc:  # omegaconf names the key in its message
+            raise ConfigError(str(exc).splitlines()[0]) from None
+    else:
+        obj = cfg
+    assert isinstance(obj, Config)
+    check_fields(obj, "")
+    m = obj.market
+    if m.fit_beta[0] <= 0 or m.fit_beta[1] <= 0:
+        raise ConfigError(f"market.fit_beta = {m.fit_beta}: both shapes must be > 0")
+    obj.strategy = resolve_strategy(obj.strategy, m.n_accounts)
+    return obj

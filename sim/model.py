@@ -1,0 +1,545 @@
+"""The ABX model: a ``mesa.Model`` whose weekly step runs vectorised mechanisms over arrays.
+
+One week, in order (each phase is a method below, each calls pure functions in
+:mod:`sim.mechanisms`):
+
+1. ``_world``      buying windows open and close, in-market accounts research (intent), members
+                   leave and are replaced. World random stream only.
+2. ``_signals``    what the vendor can see: intent surge, executive change, usage drop, expansion
+                   readiness, renewal due, competitor intent, deal stall.
+3. orchestration   the strategy's orchestration policy plans the week (who is touched, plays).
+4. personalization the personalization policy sets claimed personalization and research depth.
+5. ``_deliver``    budgets and capacities turn the plan into touches; spend is booked.
+6. ``_respond``    members receive touches and respond (awareness, engagement, opinion, trust,
+                   fatigue; theater; collisions).
+7. ``_committees`` opinions spread inside committees; interest decays; coverage and support.
+8. ``_funnel``     prospect stages, MQAs and leads; SDRs work leads; opportunities open.
+9. ``_deals``      deals progress by consensus and effort, stall on vetoes, and close.
+10. ``_customers`` onboarding, adoption, health, renewals, expansion plays, advocacy.
+
+List reviews happen between weeks, on Mesa's event calendar (``schedule_recurring``).
+Two random streams derive from the seed through ``SeedSequence``: the *world* stream (market,
+windows, research, turnover, usage shocks) never depends on vendor actions, so every strategy
+run with one seed faces the same world (common random numbers); the *vendor* stream is Mesa's
+``model.rng``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.time import Schedule
+from omegaconf import DictConfig
+
+from sim.config import CHANNELS, ROLES, SEGMENTS, TIERS, Config, validate
+from sim.mechanisms import customers as cust
+from sim.mechanisms import deals, market
+from sim.mechanisms import members as mem
+from sim.metrics import Recorder, summarize
+from sim.policies import Plan, make_policy
+from sim.state import NEVER, Outcome, Play, Signal, Stage
+from sim.story import StoryLog
+from sim.vendor import collisions, deliver_marketing
+
+ADS = CHANNELS.index("ads")
+KEY_CONTACT_SEATS = 2  # SDR and CS conversations reach the first seats: economic buyer and champion
+AE_REACH_PER_WEEK = 0.5  # chance per week a full-effort AE talks to each committee member
+USAGE_SHOCK_WEEK = 0.01  # world: chance per week a customer's usage drops (reorg, project ends)
+USAGE_SHOCK_SIZE = 0.15  # adoption lost in a usage shock
+LEAD_EXPIRY_WEEKS = 8  # a lead nobody works for this long goes back to nurture
+REQUALIFY_WEEKS = 26  # after a decided deal, sales does not requalify the account for this long
+EXPANSION_CYCLE_WEEKS = 6  # expansion deals close faster than new logos
+RENEWAL_NOTICE_WEEKS = 13
+TRACKED_MARKETING_WEEKS = 13  # window for "pipeline influenced"
+
+
+class ABXModel(mesa.Model):
+    """An ABX go-to-market strategy in a B2B market, simulated week by week.
+
+    Args:
+        cfg: a composed Hydra config, or a validated :class:`~sim.config.Config`.
+
+    Attributes:
+        accounts, members: struct-of-arrays state (:mod:`sim.state`).
+        tiering, orchestration, personalization: the strategy's policies.
+        recorder: weekly metrics; ``story``: tracked accounts' events.
+    """
+
+    def __init__(self, cfg: Config | DictConfig) -> None:
+        self.cfg = cfg if isinstance(cfg, Config) else validate(cfg)
+        c = self.cfg
+        world_seq, vendor_seq = np.random.SeedSequence(c.seed).spawn(2)
+        super().__init__(rng=np.random.default_rng(vendor_seq))
+        self.world_rng = np.random.default_rng(world_seq)
+        self.accounts, self.members = market.generate_market(c.market, c.vendor, self.world_rng)
+        self.n_accounts, self.n_members = len(self.accounts), len(self.members)
+        self.week = -1  # index of the week being simulated (0-based); -1 before the first
+        self.signals = np.zeros(self.n_accounts, dtype=np.int32)
+        self._seat = np.arange(self.n_members) - self.accounts.m_start[self.members.acct]
+        self._segment_of_member = self.accounts.segment[self.members.acct]
+
+        s = c.strategy
+        self.tiering = make_policy("tiering", s.tiering)
+        self.orchestration = make_policy("orchestration", s.orchestration)
+        self.personalization = make_policy("personalization", s.personalization)
+        self.cadence = self.tiering.cadence()
+        self.accounts.tier = self.tiering.assign(self)
+        for policy in (self.tiering, self.orchestration, self.personalization):
+            policy.setup(self)
+        if self.tiering.review_weeks:
+            every = self.tiering.review_weeks
+            self.schedule_recurring(self.review_list, Schedule(interval=every, start=every + 0.5))
+
+        self.recorder = Recorder(c.horizon_weeks)
+        self.arr_start = float(self.accounts.arr.sum())
+        self._cohort_week = max(0, c.horizon_weeks - 52)
+        self._cohort_arr = self.accounts.arr.copy()
+        self._touched = np.zeros(self.n_accounts, dtype=bool)
+        self._last_marketing = np.full(self.n_accounts, NEVER, dtype=np.int32)
+        self._usage_drop = np.zeros(self.n_accounts, dtype=bool)
+        self._stalled = np.zeros(self.n_accounts, dtype=bool)
+        self._exec_change = np.zeros(self.n_accounts, dtype=bool)
+        self._ae_effort = np.zeros(self.n_accounts, dtype=np.float32)
+        self._sdr_work = np.zeros(self.n_accounts, dtype=bool)
+        self._cs_work = np.zeros(self.n_accounts, dtype=bool)
+        self.story = StoryLog(self.n_accounts, self._story_accounts())
+        from sim.agents import create_agents  # agents import this module
+
+        create_agents(self)
+
+    # ------------------------------------------------------------------------------ public API
+    def review_list(self) -> None:
+        """Re-tier the accounts (a scheduled list review); the story notes tier changes."""
+        old = self.accounts.tier
+        new = self.tiering.assign(self)
+        self.story.log(self.week + 1, new != old, "tier",
+                       lambda a: f"re-tiered {TIERS[old[a]]} -> {TIERS[new[a]]}")
+        self.accounts.tier = new
+
+    def run(self, progress: bool = False) -> None:
+        """Run every remaining week of the horizon (with a progress bar if asked)."""
+        from tqdm import tqdm
+
+        remaining = self.cfg.horizon_weeks - self.steps
+        for _ in tqdm(range(remaining), desc="weeks", unit="wk", disable=not progress, leave=False):
+            self.step()
+
+    def summary(self) -> dict[str, float]:
+        """Summary metrics of the weeks run so far (see :data:`sim.metrics.SUMMARY`)."""
+        a, m = self.accounts, self.members
+        touched_m = self._touched[m.acct]
+        w = m.influence[touched_m]
+        trust = float(np.average(m.trust[touched_m], weights=w)) if w.sum() > 0 else 0.0
+        return summarize(
+            self.recorder.frame(self.steps), arr_start=self.arr_start, cohort_start=self._cohort_arr,
+            arr_end=a.arr, touched_trust=trust, touched_members=int(touched_m.sum()),
+            touched_accounts=int(self._touched.sum()), n_accounts=self.n_accounts,
+            gross_margin=self.cfg.vendor.gross_margin,
+        )
+
+    # ----------------------------------------------------------------------------- the week
+    def step(self) -> None:
+        """Simulate one week (the phases listed in the module docstring)."""
+        self.week = w = self.steps - 1
+        self.recorder.week = w
+        if w == self._cohort_week:
+            self._cohort_arr = self.accounts.arr.copy()
+        self._world(w)
+        self._signals(w)
+        plan = self.orchestration.plan(self, self.cadence)
+        claim, depth, role_matched = self.personalization.treat(self.accounts.tier)
+        touches, theater, n_collisions, eff, depth_paid = self._deliver(w, plan, depth, claim)
+        self._respond(touches, theater, n_collisions, eff, claim, depth_paid, role_matched)
+        self._committees(w)
+        self._funnel(w)
+        self._deals(w)
+        self._customers(w, plan)
+        self._record_state()
+
+    def _world(self, w: int) -> None:
+        a, m, mc, rng = self.accounts, self.members, self.cfg.market, self.world_rng
+        n = self.n_accounts
+        mean_len = np.asarray(mc.window_weeks_mean)[a.segment]
+        a.in_market, a.ti_window_end, opened = market.update_buying_windows(
+            a.in_market, a.ti_window_end, mean_len, w, market.weekly_probability(mc.p_window_start_year),
+            rng.random(n), rng.random(n))
+        self.recorder.add("window_starts", int(opened.sum()))
+        researched = market.research_intent(a.in_market, rng.random(n), mc.p_research_week, mc.p_false_intent_week)
+        a.intent_obs = market.observe_intent(a.intent_obs, researched, rng.random(n),
+                                             self.orchestration.intent_coverage())
+        self._usage_shock = rng.random(n) < USAGE_SHOCK_WEEK
+        leave = market.member_turnover(rng.random(self.n_members), market.weekly_probability(mc.buyers.p_turnover_year))
+        idx = np.flatnonzero(leave)
+        if len(idx):
+            m.reach[idx] = market.draw_reach(m.role[idx], np.asarray(self.cfg.vendor.channel_reach, np.float32), rng)
+            m.skepticism[idx] = market.draw_skepticism(m.role[idx], mc.buyers.skepticism_mean, rng)
+            for arr in (m.awareness, m.engagement, m.opinion, m.fatigue):
+                arr[idx] = 0.0
+            m.trust[idx] = mc.buyers.trust_baseline
+            m.ti_joined[idx] = w
+        key = leave & (m.role <= market.CHAMPION)
+        self._exec_change = np.bincount(m.acct, key, n) > 0
+        self.story.log(w, np.bincount(m.acct, leave, n) > 0, "member left",
+                       lambda i: "a committee member left and was replaced")
+
+    def _signals(self, w: int) -> None:
+        a = self.accounts
+        customer = a.stage >= Stage.ONBOARDING
+        surge = a.intent_obs >= self.orchestration.p.intent_threshold
+        to_renewal = a.ti_contract_end - w
+        ready = customer & cust.expansion_ready(a.adoption, a.health, a.arr, a.acv_potential)
+        flags = [
+            (surge & ~customer, Signal.INTENT_SURGE), (self._exec_change, Signal.EXEC_CHANGE),
+            (self._usage_drop & customer, Signal.USAGE_DROP), (ready, Signal.EXPANSION_READY),
+            (customer & (to_renewal > 0) & (to_renewal <= RENEWAL_NOTICE_WEEKS), Signal.RENEWAL_DUE),
+            (customer & surge, Signal.COMPETITOR_INTENT), (self._stalled, Signal.DEAL_STALL),
+        ]
+        sig = np.zeros(self.n_accounts, dtype=np.int32)
+        for mask, bit in flags:
+            sig[mask] |= int(bit)
+        new = sig & ~self.signals
+        self.story.log(w, new != 0, "signal",
+                       lambda i: ", ".join(s.name.lower() for s in Signal if new[i] & s))
+        self.signals = sig
+        first = (a.ti_first_signal == NEVER) & ((sig & Signal.INTENT_SURGE) != 0)
+        a.ti_first_signal[first] = w
+
+    def _deliver(self, w: int, plan: Plan, depth: np.ndarray, claim: np.ndarray):
+        """Capacities, budget and spend; draw touches, theater and collisions (vendor stream)."""
+        a, m, v, rec, rng = self.accounts, self.members, self.cfg.vendor, self.recorder, self.rng
+        n = self.n_accounts
+        prospect = a.stage < Stage.OPPORTUNITY
+        self._sdr_work = deals.allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
+        # A CSM proactively reaches about a quarter of a full book in a week.
+        self._cs_work = deals.allocate(plan.cs_priority, v.n_csm * v.csm_book_accounts / 4.0)
+        open_opp = a.stage == Stage.OPPORTUNITY
+        ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
+        self._ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
+
+        d = deliver_marketing(plan.mkt_rate, m.reach, m.acct, depth, v, v.marketing_budget_usd_year / 52.0)
+        key = self._seat < KEY_CONTACT_SEATS
+        sales_rate = (key * (self._sdr_work[m.acct] + self._cs_work[m.acct])
+                      + AE_REACH_PER_WEEK * self._ae_effort[m.acct]).astype(np.float32)
+        mkt_rate = d.expected.sum(axis=1)
+        lam = mkt_rate + sales_rate
+        touches = rng.poisson(lam)
+        effect = np.asarray(v.channel_effect, dtype=np.float32)
+        eff = np.divide(d.expected @ effect + sales_rate * v.sales_touch_effect, lam,
+                        out=np.zeros_like(lam), where=lam > 0)
+        mkt_share = np.divide(mkt_rate, lam, out=np.zeros_like(lam), where=lam > 0)
+        p_sup = mem.p_superficial(claim[m.acct], d.depth[m.acct], m.skepticism,
+                                  self.cfg.market.buyers.theater_sensitivity) * mkt_share
+        theater = np.zeros_like(touches)
+        hit = (touches > 0) & (p_sup > 0)
+        theater[hit] = rng.binomial(touches[hit], p_sup[hit])
+
+        mkt_acct = np.bincount(m.acct, mkt_rate, n)
+        n_teams = ((mkt_acct >= 1.0).astype(np.int64) + self._sdr_work + (self._ae_effort > 0) + self._cs_work)
+        n_coll = np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng)
+        touched_acct = np.bincount(m.acct, touches, n) > 0
+        self._touched |= touched_acct
+        self._last_marketing[mkt_acct > 0.5] = w
+
+        customer = a.stage >= Stage.ONBOARDING
+        rec.add("touches", int(touches.sum()))
+        rec.add("theater_touches", int(theater.sum()))
+        rec.add("collisions", int(n_coll.sum()))
+        rec.add("impressions", float(d.expected[:, ADS].sum()))
+        rec.set("budget_delivered_share", d.budget_share)
+        rec.add("spend_research_usd", d.research_spend)
+        rec.add("spend_customers_usd", float(d.program_cost[customer].sum()))
+        for c, name in enumerate(CHANNELS):
+            rec.add(f"spend_channel_{name}_usd", float(d.channel_spend[c]))
+        for t, spend in enumerate(np.bincount(a.tier, d.program_cost, len(TIERS))):
+            rec.add(f"spend_tier_{TIERS[t]}_usd", float(spend))
+        salary = np.asarray(v.salary_usd_year) / 52.0
+        for team, heads, cost in zip(("marketers", "sdr", "ae", "csm"), (v.n_marketers, v.n_sdr, v.n_ae, v.n_csm),
+                                     salary, strict=True):
+            rec.add(f"spend_{team}_usd", heads * cost)
+        rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * self.orchestration.intent_coverage())
+        rec.add("sdr_worked", int(self._sdr_work.sum()))
+        for p in Play:
+            if p != Play.NONE:
+                rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
+        self.story.log(w, plan.play != Play.NONE, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play")
+        self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, touches, theater, n_coll))
+        self._ads_expected = d.expected[:, ADS]
+        return touches, theater, n_coll, eff, d.depth
+
+    def _touch_detail(self, i: int, touches: np.ndarray, theater: np.ndarray, n_coll: np.ndarray) -> str:
+        a = self.accounts
+        sl = slice(a.m_start[i], a.m_start[i] + a.m_count[i])
+        text = f"{int(touches[sl].sum())} touches to {int((touches[sl] > 0).sum())} of {a.m_count[i]} members"
+        if theater[sl].sum():
+            text += f", {int(theater[sl].sum())} seen as superficial"
+        if n_coll[i]:
+            text += f", {int(n_coll[i])} collisions"
+        return text
+
+    def _respond(self, touches: np.ndarray, theater: np.ndarray, n_coll: np.ndarray, eff: np.ndarray,
+                 claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray) -> None:
+        a, m, b = self.accounts, self.members, self.cfg.market.buyers
+        rel = mem.relevance(claim, depth, role_matched, b)[m.acct]
+        engaged_before = m.engagement >= b.engaged_threshold
+        rec_before = mem.receptivity(m.trust, m.fatigue, b.trust_power)
+        m.awareness, m.engagement, m.opinion, m.trust, m.fatigue = mem.respond(
+            m.awareness, m.engagement, m.opinion, m.trust, m.fatigue, a.fit_true[m.acct], touches, theater,
+            eff, rel, n_coll[m.acct], b)
+        self.recorder.add("clicks", float((self._ads_expected * self.cfg.vendor.ad_ctr * rel * rec_before).sum()))
+        self._new_mql = (m.engagement >= b.engaged_threshold) & ~engaged_before
+        self.recorder.add("mqls", int(self._new_mql.sum()))
+
+    def _committees(self, w: int) -> None:
+        a, m, b = self.accounts, self.members, self.cfg.market.buyers
+        n = self.n_accounts
+        m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, b.influence_spread_week)
+        waiting = (a.lead & ~self._sdr_work)[m.acct]
+        extra = np.where(waiting, self.cfg.vendor.follow_up_latency_cost, 0.0).astype(np.float32)
+        m.awareness, m.engagement, m.trust, m.fatigue = mem.decay(m.awareness, m.engagement, m.trust, m.fatigue,
+                                                                  extra, b)
+        a.coverage, a.support = mem.committee_view(m.engagement, m.opinion, m.influence, m.acct, n,
+                                                   b.engaged_threshold)
+
+    def _funnel(self, w: int) -> None:
+        a, m, v, rec = self.accounts, self.members, self.cfg.vendor, self.recorder
+        b, d = self.cfg.market.buyers, self.cfg.market.deals
+        n = self.n_accounts
+        prospect = a.stage < Stage.OPPORTUNITY
+        any_aware = np.bincount(m.acct, m.awareness >= 0.3, n) > 0
+        any_engaged = np.bincount(m.acct, m.engagement >= b.engaged_threshold, n) > 0
+        derived = deals.prospect_stage(any_aware, any_engaged, a.coverage, v.mqa_coverage)
+        became_mqa = prospect & (derived == Stage.MQA) & (a.stage < Stage.MQA)
+        self._log_stage_changes(w, prospect, derived)
+        a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
+        a.ti_mqa[became_mqa] = w
+        new_mql = np.bincount(m.acct, self._new_mql, n) > 0
+        first = prospect & (a.ti_first_signal == NEVER) & (any_engaged | became_mqa)
+        a.ti_first_signal[first] = w
+        recent = (a.ti_close != NEVER) & (w - a.ti_close < REQUALIFY_WEEKS)
+        new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
+        a.lead |= new_lead
+        rec.add("mqas", int(became_mqa.sum()))
+        rec.add("leads", int(new_lead.sum()))
+        self.story.log(w, became_mqa, "mqa", "became a marketing-qualified account")
+
+        # SDRs work their allocation: qualify in-market accounts into opportunities, within AE capacity.
+        worked = self._sdr_work & prospect & ~recent
+        p = deals.p_qualify(a.in_market, a.coverage, d.p_qualify)
+        qualified = worked & (self.rng.random(n) < p)
+        free = int(v.n_ae * v.ae_open_opps) - int((a.stage == Stage.OPPORTUNITY).sum())
+        q_idx = np.flatnonzero(qualified)
+        accepted = q_idx[: max(free, 0)]
+        opp = np.zeros(n, dtype=bool)
+        opp[accepted] = True
+        amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+        a.stage[opp] = Stage.OPPORTUNITY
+        a.ti_opp[opp] = w
+        a.progress[opp] = 0.0
+        a.stall_weeks[opp] = 0
+        a.opp_usd[opp] = amount[opp]
+        a.ti_first_signal[opp & (a.ti_first_signal == NEVER)] = w
+        rec.add("opps_created", int(opp.sum()))
+        rec.add("pipeline_created_usd", float(amount[opp].sum()))
+        influenced = opp & (a.ti_first_signal >= 0) & (w - self._last_marketing <= TRACKED_MARKETING_WEEKS)
+        rec.add("pipeline_influenced_usd", float(amount[influenced].sum()))
+        rec.add("signal_to_pipeline_weeks", float((w - a.ti_first_signal[opp]).sum()))
+        self.story.log(w, opp, "opportunity", lambda i: f"opportunity opened, ${amount[i]:,.0f}/yr")
+        # Worked but not qualified leads go back to nurture; unworked leads wait, then expire.
+        a.lead &= ~worked
+        waiting = a.lead & ~opp
+        a.wait_weeks = np.where(waiting, a.wait_weeks + 1, 0).astype(np.int16)
+        expired = waiting & (a.wait_weeks >= LEAD_EXPIRY_WEEKS)
+        a.lead &= ~expired & ~opp
+
+    def _log_stage_changes(self, w: int, prospect: np.ndarray, derived: np.ndarray) -> None:
+        old = self.accounts.stage
+        self.story.log(w, prospect & (derived != old), "stage",
+                       lambda i: f"{Stage(old[i]).name.lower()} -> {Stage(derived[i]).name.lower()}")
+
+    def _deals(self, w: int) -> None:
+        a, m, rec, rng = self.accounts, self.members, self.recorder, self.rng
+        d, b, cc = self.cfg.market.deals, self.cfg.market.buyers, self.cfg.market.customers
+        n = self.n_accounts
+        open_ = a.stage == Stage.OPPORTUNITY
+        cons = mem.consensus(a.coverage, a.support)
+        late = (a.progress > 0.6)[m.acct]
+        stall = open_ & deals.stalled(m.veto, m.opinion, m.engagement >= b.engaged_threshold, late, m.acct, n,
+                                      d.veto_opinion)
+        self._stalled = stall
+        cycle = np.asarray(d.cycle_weeks, dtype=np.float32)[a.segment]
+        a.progress = np.where(open_ & ~stall, a.progress + deals.progress_rate(cycle, cons, self._ae_effort),
+                              a.progress).astype(np.float32)
+        a.stall_weeks = np.where(stall, a.stall_weeks + 1, 0).astype(np.int16)
+        dead = open_ & (~a.in_market | (a.stall_weeks >= d.stall_weeks_to_no_decision))
+        decide = open_ & ~dead & (a.progress >= 1.0)
+        u_nd, u_win = rng.random(n), rng.random(n)
+        no_dec = dead | (decide & (u_nd < deals.p_no_decision(cons, d)))
+        won = decide & ~no_dec & (u_win < deals.p_win(a.support, a.coverage, a.fit_true, d))
+        lost = decide & ~no_dec & ~won
+        closed = won | lost | no_dec
+        amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+        a.outcome[won], a.outcome[lost], a.outcome[no_dec] = Outcome.WON, Outcome.LOST, Outcome.NO_DECISION
+        a.ti_close[closed] = w
+        a.won_usd[won] = amount[won]
+        a.arr[won] = amount[won]
+        a.stage[won] = Stage.ONBOARDING
+        a.ti_customer[won] = w
+        a.ti_contract_end[won] = w + cc.contract_weeks
+        a.adoption[won] = 0.1
+        a.stage[lost | no_dec] = Stage.ENGAGED  # back to the prospect funnel; re-derived next week
+        rec.add("wins", int(won.sum()))
+        rec.add("losses", int(lost.sum()))
+        rec.add("no_decisions", int(no_dec.sum()))
+        rec.add("won_cycle_weeks", float((w - a.ti_opp[won]).sum()))
+        rec.add("closed_coverage", float(a.coverage[closed].sum()))
+        rec.add("new_arr_usd", float(amount[won].sum()))
+        rec.add("bookings_usd", float(amount[won].sum()))
+        self.story.log(w, won, "won", lambda i: f"deal won, ${amount[i]:,.0f}/yr")
+        self.story.log(w, lost, "lost", "deal lost to a competitor")
+        self.story.log(w, no_dec, "no decision",
+                       lambda i: "buying window closed" if not a.in_market[i] else "stalled or no consensus")
+
+    def _customers(self, w: int, plan: Plan) -> None:
+        a, m, rec, rng = self.accounts, self.members, self.recorder, self.rng
+        cc, v = self.cfg.market.customers, self.cfg.vendor
+        n = self.n_accounts
+        onboarded = (a.stage == Stage.ONBOARDING) & (w - a.ti_customer >= cc.onboarding_weeks)
+        a.stage[onboarded] = Stage.CUSTOMER
+        self.story.log(w, onboarded, "stage", "onboarding -> customer")
+        customer = a.stage >= Stage.ONBOARDING
+        n_cust = int(customer.sum())
+        book = min(1.0, v.n_csm * v.csm_book_accounts / max(n_cust, 1))
+        cover = np.where(customer, np.minimum(1.0, book + 0.5 * self._cs_work), 0.0)
+        before = a.adoption
+        adoption = cust.adoption_step(a.adoption, cover, cc)
+        adoption = np.where(customer & self._usage_shock, np.maximum(adoption - USAGE_SHOCK_SIZE, 0), adoption)
+        a.adoption = np.where(customer, adoption, a.adoption).astype(np.float32)
+        self._usage_drop = customer & (a.adoption < before - 0.05)
+        opinion = mem.account_mean(m.opinion, m.influence, m.acct, n)
+        trust = mem.account_mean(m.trust, m.influence, m.acct, n)
+        a.health = np.where(customer, cust.health(a.adoption, opinion, trust), 0.0).astype(np.float32)
+
+        # Renewals at contract end.
+        due = customer & (a.ti_contract_end == w)
+        churn_base = np.asarray(cc.churn_base_year)[a.segment]
+        p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health, a.in_market, churn_base, cc)
+        u = rng.random((3, n))
+        churn = due & (u[0] < p_churn)
+        expand = due & ~churn & (u[1] < p_expand)
+        contract = due & ~churn & ~expand & (u[2] < p_contract)
+        size = rng.uniform(0.5, 1.5, n)
+        up = np.where(expand, a.arr * cc.expansion_share_mean * size, 0.0)
+        down = np.where(contract, a.arr * np.minimum(cc.contraction_share_mean * size, 0.9), 0.0)
+        lost_arr = np.where(churn, a.arr, 0.0)
+        a.arr = a.arr + up - down - lost_arr
+        a.ti_contract_end[due & ~churn] += cc.contract_weeks
+        rec.add("renewals", int(due.sum()))
+        rec.add("churned_logos", int(churn.sum()))
+        rec.add("contraction_arr_usd", float(down.sum()))
+        rec.add("churn_arr_usd", float(lost_arr.sum()))
+        self.story.log(w, churn, "renewal", "churned at renewal")
+        self.story.log(w, expand, "renewal", lambda i: f"renewed and expanded by ${up[i]:,.0f}/yr")
+        self.story.log(w, contract, "renewal", lambda i: f"renewed and contracted by ${down[i]:,.0f}/yr")
+        self.story.log(w, due & ~churn & ~expand & ~contract, "renewal", "renewed flat")
+
+        # Expansion plays: open, progress, close.
+        opened = plan.expansion & customer & ~churn & (a.exp_usd == 0)
+        exp_amount = a.arr * cc.expansion_share_mean * (0.5 + a.adoption)
+        a.exp_usd[opened] = exp_amount[opened]
+        a.exp_progress[opened] = 0.0
+        rec.add("expansion_opps", int(opened.sum()))
+        rec.add("pipeline_created_usd", float(exp_amount[opened].sum()))
+        open_exp = (a.exp_usd > 0) & customer & ~churn
+        a.exp_progress[open_exp] += 1.0 / EXPANSION_CYCLE_WEEKS
+        closing = open_exp & (a.exp_progress >= 1.0)
+        exp_won = closing & (rng.random(n) < cust.p_expansion_win(a.health, cc))
+        gained = np.where(exp_won, a.exp_usd, 0.0)
+        a.arr = a.arr + gained
+        self.story.log(w, exp_won, "expansion", lambda i: f"expansion won, ${gained[i]:,.0f}/yr")
+        self.story.log(w, closing & ~exp_won, "expansion", "expansion opportunity lost")
+        a.exp_usd[closing | churn] = 0.0
+        rec.add("expansion_arr_usd", float(up.sum() + gained.sum()))
+        rec.add("bookings_usd", float(up.sum() + gained.sum()))
+
+        # Churned customers return to the prospect pool; their committee remembers.
+        a.stage[churn] = Stage.ENGAGED
+        a.ti_churn[churn] = w
+        a.exp_usd[churn] = 0.0
+        m.opinion = np.where(churn[m.acct], np.maximum(m.opinion - 0.3, -1.0), m.opinion).astype(np.float32)
+
+        # Advocacy: healthy customers refer peers in their industry.
+        advocate = (a.stage == Stage.CUSTOMER) & (a.health >= cc.advocate_health)
+        prospect = a.stage < Stage.OPPORTUNITY
+        weights = cust.referral_weights(advocate, a.industry, prospect, self.cfg.market.n_industries)
+        n_ref = int(rng.poisson(cc.p_referral_week * advocate.sum())) if weights.sum() > 0 else 0
+        if n_ref:
+            targets = rng.choice(n, size=n_ref, p=weights / weights.sum())
+            hit = np.bincount(targets, minlength=n) > 0
+            peer = hit[m.acct]
+            m.awareness = np.where(peer, mem.saturate(m.awareness, 1.0, np.float32(1.0)), m.awareness)
+            m.opinion = np.where(peer, m.opinion + 0.3 * (1.0 - m.opinion), m.opinion).astype(np.float32)
+            m.trust = np.where(peer, m.trust + 0.1 * (1.0 - m.trust), m.trust).astype(np.float32)
+            rec.add("referrals", n_ref)
+            self.story.log(w, hit, "referral", "a peer customer recommended the vendor")
+
+    def _record_state(self) -> None:
+        a, m, rec = self.accounts, self.members, self.recorder
+        counts = np.bincount(a.stage, minlength=len(Stage))
+        for s in Stage:
+            rec.set(f"n_{s.name.lower()}", int(counts[s]))
+        rec.set("open_opps", int(counts[Stage.OPPORTUNITY]))
+        rec.set("in_market_share", float(a.in_market.mean()))
+        rec.set("arr_usd", float(a.arr.sum()))
+        listed = (a.tier > 0) if (a.tier > 0).any() else np.ones(self.n_accounts, bool)
+        sel = listed[m.acct]
+        rec.set("trust_mean", float(m.trust[sel].mean()) if sel.any() else 0.0)
+        rec.set("fatigue_mean", float(m.fatigue[sel].mean()) if sel.any() else 0.0)
+
+    # ------------------------------------------------------------------------------- helpers
+    def _story_accounts(self) -> np.ndarray:
+        """Accounts whose story is recorded: ``output.story_ids`` plus the first account of each
+        tier (1:1 first) and the first installed customer, up to ``output.story_accounts``."""
+        o, a = self.cfg.output, self.accounts
+        chosen = [i for i in o.story_ids if 0 <= i < self.n_accounts]
+        for t in (3, 2, 1, 0):
+            hits = np.flatnonzero(a.tier == t)
+            if len(hits):
+                chosen.append(int(hits[0]))
+        customers = np.flatnonzero(a.stage == Stage.CUSTOMER)
+        if len(customers):
+            chosen.append(int(customers[0]))
+        unique = list(dict.fromkeys(chosen))
+        limit = max(o.story_accounts, len([i for i in o.story_ids if 0 <= i < self.n_accounts]))
+        return np.asarray(unique[:limit], dtype=np.int64)
+
+    def account_table(self) -> Any:
+        """One row per account: segment, tier, stage, value, outcome dates, ARR (a DataFrame)."""
+        import pandas as pd
+
+        a = self.accounts
+        return pd.DataFrame({
+            "account": np.arange(self.n_accounts),
+            "segment": pd.Categorical.from_codes(a.segment, SEGMENTS),
+            "industry": a.industry.astype(np.int64),
+            "tier": pd.Categorical.from_codes(a.tier, TIERS),
+            "stage": pd.Categorical.from_codes(a.stage, [s.name.lower() for s in Stage]),
+            "acv_potential_usd": a.acv_potential,
+            "fit_true": a.fit_true, "fit_observed": a.fit_obs,
+            "committee_size": a.m_count,
+            "coverage": a.coverage, "support": a.support,
+            "in_market": a.in_market,
+            "arr_usd": a.arr, "adoption": a.adoption, "health": a.health,
+            "outcome": pd.Categorical.from_codes(a.outcome, [o.name.lower() for o in Outcome]),
+            "won_usd": a.won_usd, "opp_usd": a.opp_usd,
+            "week_first_signal": a.ti_first_signal, "week_mqa": a.ti_mqa, "week_opportunity": a.ti_opp,
+            "week_decision": a.ti_close, "week_customer": a.ti_customer, "week_churn": a.ti_churn,
+            "week_contract_end": np.where(a.stage >= Stage.ONBOARDING, a.ti_contract_end, NEVER),
+        })
+
+    def roles_of(self, account: int) -> list[str]:
+        """Role names of an account's committee members, in seat order."""
+        a = self.accounts
+        sl = slice(a.m_start[account], a.m_start[account] + a.m_count[account])
+        return [ROLES[r] for r in self.members.role[sl]]

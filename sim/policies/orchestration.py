@@ -1,0 +1,194 @@
+"""Orchestration policies: who acts on which account this week, and which plays fire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config import CHANNELS, param
+from sim.policies.base import OrchestrationPolicy, Plan, PolicyParams, register
+from sim.state import Play, Signal, Stage
+
+if TYPE_CHECKING:
+    from sim.model import ABXModel
+
+ADS, EMAIL, EXECUTIVE = CHANNELS.index("ads"), CHANNELS.index("email"), CHANNELS.index("executive")
+
+
+@dataclass
+class RoutingParams(PolicyParams):
+    """Settings every orchestration has: intent data, and how sales treats leads."""
+
+    intent_coverage: float = param(0.3, lo=0, hi=1, unit="share",
+                                   doc="share of an account's research the vendor's intent data sees")
+    intent_threshold: float = param(0.35, lo=0, hi=1, unit="0-1",
+                                    doc="observed intent above which an intent-surge signal fires")
+    follow_up_rate: float = param(0.5, lo=0, hi=1, unit="share",
+                                  doc="share of leads (MQAs, hand-raisers) sales commits to follow up",
+                                  source="CAL-2.1 (MQL->SAL 40-60%), CAL-4.8")
+
+
+class Routing(OrchestrationPolicy):
+    """Shared bookkeeping: sales decides once per lead whether to follow it up."""
+
+    def setup(self, model: ABXModel) -> None:
+        n = model.n_accounts
+        self._decided = np.zeros(n, dtype=bool)
+        self._follow = np.zeros(n, dtype=bool)
+
+    def followed_leads(self, model: ABXModel) -> np.ndarray:
+        """Leads sales has committed to work (decided once per lead with ``follow_up_rate``)."""
+        lead = model.accounts.lead
+        new = lead & ~self._decided
+        self._follow[new] = model.rng.random(int(new.sum())) < self.p.follow_up_rate
+        self._decided = lead.copy()
+        return lead & self._follow
+
+    def renewal_outreach(self, model: ABXModel) -> np.ndarray:
+        """CS priority for the renewal call every orchestration makes before a contract ends."""
+        due = (model.signals & Signal.RENEWAL_DUE) != 0
+        return due.astype(np.float32)
+
+
+@dataclass
+class SiloedParams(RoutingParams):
+    sales_list_size: int = param(300, lo=0, unit="accounts", doc="named accounts sales prospects on its own")
+    list_overlap: float = param(0.5, lo=0, hi=1, unit="share",
+                                doc="share of sales' named list taken from marketing's target list",
+                                source="CAL-4.8")
+    p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
+                                  doc="chance two uncoordinated teams touching one account in a week "
+                                      "send contradictory messages")
+
+
+@register("siloed")
+class Siloed(Routing):
+    """Each team works its own list on its own schedule; nobody sequences touches.
+
+    Marketing touches its tiers; sales prospects its named list (only partly marketing's) on
+    intent it sees, and follows up a share of marketing's leads; CS makes renewal calls. When
+    two teams touch one account in a week their messages may contradict (collisions).
+    """
+
+    Params = SiloedParams
+
+    def setup(self, model: ABXModel) -> None:
+        super().setup(model)
+        a = model.accounts
+        size = min(self.p.sales_list_size, model.n_accounts)
+        by_value = np.argsort(-a.acv_potential, kind="stable")
+        on_mkt_list = a.tier[by_value] > 0
+        from_mkt = by_value[on_mkt_list][: int(round(self.p.list_overlap * size))]
+        own = by_value[~on_mkt_list][: size - len(from_mkt)]
+        self.sales_list = np.zeros(model.n_accounts, dtype=bool)
+        self.sales_list[from_mkt] = True
+        self.sales_list[own] = True
+
+    def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
+        a = model.accounts
+        n = len(a)
+        prospect = a.stage < Stage.OPPORTUNITY
+        own_intent = self.sales_list & prospect & (a.intent_obs >= self.p.intent_threshold)
+        priority = np.where(self.followed_leads(model), 1.0 + a.wait_weeks, 0.0)
+        priority = np.maximum(priority, np.where(own_intent, 0.5 + a.intent_obs, 0.0))
+        return Plan(
+            mkt_rate=cadence[a.tier],
+            sales_priority=priority.astype(np.float32),
+            cs_priority=self.renewal_outreach(model),
+            expansion=np.zeros(n, dtype=bool),
+            play=np.zeros(n, dtype=np.int8),
+            ae_context=np.ones(n, dtype=np.float32),
+            coordinated=False,
+            p_inconsistent=self.p.p_inconsistent,
+        )
+
+
+@dataclass
+class SignalParams(RoutingParams):
+    intent_coverage: float = param(0.8, lo=0, hi=1, unit="share",
+                                   doc="share of an account's research the vendor's intent data sees")
+    follow_up_rate: float = param(0.95, lo=0, hi=1, unit="share",
+                                  doc="share of leads sales commits to follow up (a shared SLA)")
+    cs_in_motion: bool = True
+    acquisition_play: bool = True
+    expansion_play: bool = True
+    retention_play: bool = True
+    competitive_play: bool = True
+    flex_ads: float = param(1.0, lo=0, hi=50, unit="touches/member/week",
+                            doc="extra ad touches to the whole committee while an acquisition play runs")
+    flex_email: float = param(0.5, lo=0, hi=50, unit="touches/member/week",
+                              doc="extra content touches to known contacts during a play")
+    retention_exec_rate: float = param(0.25, lo=0, hi=50, unit="touches/member/week",
+                                       doc="executive-sponsor touches per member during a retention play "
+                                           "(1:few and 1:1 customers)")
+    ae_brief_min_tier: int = param(2, lo=0, hi=4, unit="tier",
+                                   doc="lowest tier whose AE is briefed with the shared account view")
+    ae_brief_effort: float = param(1.25, lo=1, hi=5, unit="x",
+                                   doc="AE effort multiplier on briefed accounts")
+    retention_health: float = param(0.6, lo=0, hi=1, unit="health",
+                                    doc="health below which an upcoming renewal triggers retention recovery")
+
+
+@register("signal")
+class SignalDriven(Routing):
+    """One shared account view; signals fire plays that sequence marketing, sales and CS.
+
+    Acquisition sequence: an intent surge or lead on a listed account flexes ads and content to
+    the whole committee and pages an SDR with context; AEs on higher tiers are briefed.
+    Expansion play: an expansion-ready customer gets an expansion opportunity (CS + AE).
+    Retention recovery: a usage drop, executive change or unhealthy renewal brings CS and the
+    executive sponsor in before the renewal date. Competitive defense: a customer researching the
+    market gets CS outreach and content. Touches are sequenced, so teams never collide.
+    """
+
+    Params = SignalParams
+
+    def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
+        p, a, sig = self.p, model.accounts, model.signals
+        n = len(a)
+        rate = cadence[a.tier]
+        play = np.zeros(n, dtype=np.int8)
+        prospect = a.stage < Stage.OPPORTUNITY
+        customer = a.stage >= Stage.ONBOARDING
+        listed = a.tier > 0
+        surge = (sig & Signal.INTENT_SURGE) != 0
+
+        followed = self.followed_leads(model)
+        paged = listed & prospect & surge
+        sales = np.where(followed | paged, 1.0 + a.tier + a.intent_obs + 0.1 * a.wait_weeks, 0.0)
+        if p.acquisition_play:
+            acq = listed & prospect & (surge | a.lead)
+            rate[acq, ADS] += p.flex_ads
+            rate[acq, EMAIL] += p.flex_email
+            play[acq] = Play.ACQUISITION
+
+        cs = self.renewal_outreach(model)
+        expansion = np.zeros(n, dtype=bool)
+        if p.cs_in_motion:
+            if p.expansion_play:
+                expansion = customer & ((sig & Signal.EXPANSION_READY) != 0) & (a.exp_usd == 0)
+                play[expansion] = Play.EXPANSION
+                cs[expansion] = np.maximum(cs[expansion], 1.0)
+            if p.competitive_play:
+                comp = customer & ((sig & Signal.COMPETITOR_INTENT) != 0)
+                rate[comp, EMAIL] += p.flex_email
+                play[comp] = Play.COMPETITIVE
+                cs[comp] = np.maximum(cs[comp], 2.0)
+            if p.retention_play:
+                risk = (sig & (Signal.USAGE_DROP | Signal.EXEC_CHANGE)) != 0
+                due = ((sig & Signal.RENEWAL_DUE) != 0) & (a.health < p.retention_health)
+                ret = customer & (risk | due)
+                rate[ret & (a.tier >= 2), EXECUTIVE] += p.retention_exec_rate
+                play[ret] = Play.RETENTION
+                cs[ret] = 3.0
+        return Plan(
+            mkt_rate=rate,
+            sales_priority=sales.astype(np.float32),
+            cs_priority=cs,
+            expansion=expansion,
+            play=play,
+            ae_context=np.where(a.tier >= p.ae_brief_min_tier, p.ae_brief_effort, 1.0).astype(np.float32),
+            coordinated=True,
+        )
