@@ -140,7 +140,7 @@ class VendorTeam(mesa.Agent):
     @property
     def headcount(self) -> float:
         v = self.model.cfg.vendor
-        return float({Team.MARKETING: v.n_marketers, Team.SDR: v.n_sdr, Team.AE: v.n_ae, Team.CS: v.n_csm,
+        return float({Team.MARKETING: v.n_marketers, Team.SDR: v.n_sdr, Team.AE: v.n_ae, Team.CS: self.model.csm_headcount(),
                       Team.EXECUTIVE: 1}[self.team])
 
     @property
@@ -150,7 +150,7 @@ class VendorTeam(mesa.Agent):
             Team.MARKETING: f"${v.marketing_budget_usd_year / 52:,.0f} program budget",
             Team.SDR: f"{v.n_sdr * v.sdr_accounts_week:g} accounts worked",
             Team.AE: f"{v.n_ae * v.ae_open_opps:g} open opportunities",
-            Team.CS: f"{v.n_csm * v.csm_book_accounts:g} customers covered",
+            Team.CS: f"{self.model.csm_headcount() * v.csm_book_accounts:g} customers covered",
             Team.EXECUTIVE: f"{v.exec_hours_week:g} hours",
         }[self.team]
 

@@ -81,7 +81,7 @@ class BuyerConfig:
     trust_loss_incoherent: float = param(0.03, lo=0, hi=1, unit="share/collision",
                                          doc="share of trust lost per colliding (inconsistent) touch in a week")
     trust_power: float = param(1.5, lo=0, hi=10, unit="-",
-                               doc="exponent: a touch's effect is scaled by trust**trust_power")
+                               doc="exponent: a touch's effect is scaled by (trust / trust_baseline)**trust_power")
     trust_baseline: float = param(0.5, lo=0, hi=1, unit="0-1",
                                   doc="trust a new member starts with and drifts back to")
     trust_reversion_week: float = param(0.005, lo=0, hi=1, unit="share/week",
@@ -107,6 +107,12 @@ class BuyerConfig:
                                              "influence-weighted opinion each week")
     engaged_threshold: float = param(0.3, lo=0, hi=1, unit="0-1",
                                      doc="engagement above which a member counts as engaged (coverage, MQL)")
+    in_market_receptivity: float = param(2.0, lo=0, hi=20, unit="x",
+                                         doc="multiplier on touch effect for members of accounts in a buying "
+                                             "window (they are looking)", source="CAL-1.6, CAL-2.7")
+    p_self_serve_week: float = param(0.1, lo=0, hi=1, unit="probability/week",
+                                     doc="chance a member of a researching in-market account finds the "
+                                         "vendor's content on their own that week (inbound)", source="CAL-1.6")
     p_turnover_year: float = param(0.13, lo=0, hi=1, unit="probability/year",
                                    doc="chance a member leaves the account in a year (replaced by a newcomer)")
 
@@ -115,20 +121,20 @@ class BuyerConfig:
 class DealConfig:
     """How opportunities progress and close."""
 
-    cycle_weeks: list[float] = param([5.0, 12.0, 26.0], lo=1, hi=260, length=3, unit="weeks",
-                                     doc="sales cycle at full consensus and effort, per segment",
+    cycle_weeks: list[float] = param([4.0, 12.0, 26.0], lo=1, hi=260, length=3, unit="weeks",
+                                     doc="sales cycle at typical consensus (0.5) and full effort, per segment",
                                      source="CAL-2.5, CAL-2.6")
-    win_logit_base: float = param(-2.2, lo=-20, hi=20, unit="logit",
+    win_logit_base: float = param(-2.7, lo=-20, hi=20, unit="logit",
                                   doc="log-odds of the vendor winning a decided deal at neutral support")
-    win_logit_support: float = param(2.5, lo=0, hi=20, unit="logit/unit",
+    win_logit_support: float = param(1.5, lo=0, hi=20, unit="logit/unit",
                                      doc="log-odds added per unit of influence-weighted committee support")
-    win_logit_coverage: float = param(1.5, lo=0, hi=20, unit="logit/unit",
+    win_logit_coverage: float = param(1.0, lo=0, hi=20, unit="logit/unit",
                                       doc="log-odds added per unit of committee coverage (multi-threading)")
     win_logit_fit: float = param(1.5, lo=0, hi=20, unit="logit/unit",
                                  doc="log-odds added per unit of true ICP fit")
     competitor_strength: float = param(0.0, lo=-10, hi=10, unit="logit",
                                        doc="log-odds taken away by competitors' strength in this market")
-    no_decision_base: float = param(0.35, lo=0, hi=1, unit="probability",
+    no_decision_base: float = param(0.4, lo=0, hi=1, unit="probability",
                                     doc="chance a deal ends in no decision at zero consensus",
                                     source="CAL-1.3 (unhealthy conflict)")
     deal_size_coverage: float = param(0.6, lo=0, hi=5, unit="share of ACV",
@@ -181,12 +187,12 @@ class MarketConfig:
     """The world the vendor sells into: accounts, committees, buying windows, buyers, deals."""
 
     name: str = "midmarket_saas"
-    n_accounts: int = param(5000, lo=1, hi=5_000_000, unit="accounts",
+    n_accounts: int = param(10000, lo=1, hi=5_000_000, unit="accounts",
                             doc="accounts in the addressable market")
     segment_shares: list[float] = param([0.2, 0.7, 0.1], lo=0, hi=1, length=3, total=1.0,
                                         unit="share", doc="share of accounts per segment (SMB, MM, ENT)")
     n_industries: int = param(8, lo=1, hi=1000, unit="clusters", doc="industry clusters")
-    acv_median_usd: list[float] = param([12_000.0, 45_000.0, 180_000.0], lo=0, length=3,
+    acv_median_usd: list[float] = param([10_000.0, 30_000.0, 120_000.0], lo=0, length=3,
                                         unit="USD/year", doc="median potential contract value per segment")
     acv_sigma: float = param(0.8, lo=0, hi=5, unit="log-USD",
                              doc="lognormal shape of contract value (heavy right tail)")
@@ -200,7 +206,7 @@ class MarketConfig:
     p_window_start_year: float = param(0.20, lo=0, hi=1, unit="probability/year",
                                        doc="chance an account opens a buying window in a year",
                                        source="CAL-6.1")
-    window_weeks_mean: list[float] = param([8.0, 16.0, 30.0], lo=1, hi=260, length=3, unit="weeks",
+    window_weeks_mean: list[float] = param([8.0, 20.0, 40.0], lo=1, hi=260, length=3, unit="weeks",
                                            doc="mean buying-window length per segment", source="CAL-2.6")
     p_research_week: float = param(0.5, lo=0, hi=1, unit="probability/week",
                                    doc="chance an in-market account researches (emits intent) in a week",
@@ -239,7 +245,7 @@ class VendorConfig:
     mqa_coverage: float = param(0.35, lo=0, hi=1, unit="share of influence",
                                 doc="an account is an MQA when engaged members hold this share of its "
                                     "committee's influence")
-    sales_touch_effect: float = param(1.5, lo=0, hi=10, unit="dose/touch",
+    sales_touch_effect: float = param(1.0, lo=0, hi=10, unit="dose/touch",
                                       doc="effect of an SDR/AE/CS conversation on a member")
     n_marketers: int = param(6, lo=0, hi=100_000, unit="people", doc="marketing headcount",
                              source="CAL-4.1, CAL-4.2")
@@ -249,7 +255,9 @@ class VendorConfig:
     n_ae: int = param(10, lo=0, hi=100_000, unit="people", doc="account executive headcount")
     ae_open_opps: float = param(15.0, lo=0, hi=10_000, unit="deals/person",
                                 doc="open opportunities one AE can work at once")
-    n_csm: int = param(6, lo=0, hi=100_000, unit="people", doc="customer success headcount")
+    n_csm: int = param(6, lo=0, hi=100_000, unit="people",
+                       doc="customer success headcount (the minimum, when CS hires to its book)")
+    csm_hire_to_book: bool = True  # CS hires as the customer base grows, to keep csm_book_accounts
     csm_book_accounts: float = param(50.0, lo=1, hi=10_000, unit="accounts/person",
                                      doc="customers one CSM can cover fully")
     exec_hours_week: float = param(6.0, lo=0, hi=168, unit="hours/week",

@@ -45,7 +45,8 @@ from sim.vendor import collisions, deliver_marketing
 
 ADS = CHANNELS.index("ads")
 KEY_CONTACT_SEATS = 2  # SDR and CS conversations reach the first seats: economic buyer and champion
-AE_REACH_PER_WEEK = 0.5  # chance per week a full-effort AE talks to each committee member
+AE_REACH_PER_WEEK = 0.25  # chance per week a full-effort AE talks to each committee member
+SELF_SERVE_EFFECT = 1.0  # effect of content a researching buyer finds and reads on their own
 USAGE_SHOCK_WEEK = 0.01  # world: chance per week a customer's usage drops (reorg, project ends)
 USAGE_SHOCK_SIZE = 0.15  # adoption lost in a usage shock
 LEAD_EXPIRY_WEEKS = 8  # a lead nobody works for this long goes back to nurture
@@ -118,6 +119,14 @@ class ABXModel(mesa.Model):
                        lambda a: f"re-tiered {TIERS[old[a]]} -> {TIERS[new[a]]}")
         self.accounts.tier = new
 
+    def csm_headcount(self) -> int:
+        """Customer-success heads this week: ``n_csm``, or enough for the book if CS hires to it."""
+        v = self.cfg.vendor
+        if not v.csm_hire_to_book:
+            return v.n_csm
+        customers = int((self.accounts.stage >= Stage.ONBOARDING).sum())
+        return max(v.n_csm, -(-customers // max(int(v.csm_book_accounts), 1)))
+
     def run(self, progress: bool = False) -> None:
         """Run every remaining week of the horizon (with a progress bar if asked)."""
         from tqdm import tqdm
@@ -166,10 +175,12 @@ class ABXModel(mesa.Model):
             a.in_market, a.ti_window_end, mean_len, w, market.weekly_probability(mc.p_window_start_year),
             rng.random(n), rng.random(n))
         self.recorder.add("window_starts", int(opened.sum()))
-        researched = market.research_intent(a.in_market, rng.random(n), mc.p_research_week, mc.p_false_intent_week)
+        self._researched = researched = market.research_intent(a.in_market, rng.random(n), mc.p_research_week, mc.p_false_intent_week)
         a.intent_obs = market.observe_intent(a.intent_obs, researched, rng.random(n),
                                              self.orchestration.intent_coverage())
         self._usage_shock = rng.random(n) < USAGE_SHOCK_WEEK
+        self._self_serve = market.self_serve(a.in_market & researched, m.acct, rng.random(self.n_members),
+                                             mc.buyers.p_self_serve_week)
         leave = market.member_turnover(rng.random(self.n_members), market.weekly_probability(mc.buyers.p_turnover_year))
         idx = np.flatnonzero(leave)
         if len(idx):
@@ -189,7 +200,8 @@ class ABXModel(mesa.Model):
         customer = a.stage >= Stage.ONBOARDING
         surge = a.intent_obs >= self.orchestration.p.intent_threshold
         to_renewal = a.ti_contract_end - w
-        ready = customer & cust.expansion_ready(a.adoption, a.health, a.arr, a.acv_potential)
+        ready = customer & cust.expansion_ready(a.adoption, a.health, a.arr, a.acv_potential,
+                                                 w - a.ti_expansion)
         flags = [
             (surge & ~customer, Signal.INTENT_SURGE), (self._exec_change, Signal.EXEC_CHANGE),
             (self._usage_drop & customer, Signal.USAGE_DROP), (ready, Signal.EXPANSION_READY),
@@ -203,8 +215,11 @@ class ABXModel(mesa.Model):
         self.story.log(w, new != 0, "signal",
                        lambda i: ", ".join(s.name.lower() for s in Signal if new[i] & s))
         self.signals = sig
-        first = (a.ti_first_signal == NEVER) & ((sig & Signal.INTENT_SURGE) != 0)
-        a.ti_first_signal[first] = w
+        prospect = a.stage < Stage.OPPORTUNITY
+        surging = (sig & Signal.INTENT_SURGE) != 0
+        a.ti_first_signal[prospect & (a.ti_first_signal == NEVER) & surging] = w
+        # A signal streak that dies out without a lead or MQA starts the clock again next time.
+        a.ti_first_signal[prospect & ~surging & ~a.lead & (a.stage < Stage.MQA)] = NEVER
 
     def _deliver(self, w: int, plan: Plan, depth: np.ndarray, claim: np.ndarray):
         """Capacities, budget and spend; draw touches, theater and collisions (vendor stream)."""
@@ -213,7 +228,7 @@ class ABXModel(mesa.Model):
         prospect = a.stage < Stage.OPPORTUNITY
         self._sdr_work = deals.allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
         # A CSM proactively reaches about a quarter of a full book in a week.
-        self._cs_work = deals.allocate(plan.cs_priority, v.n_csm * v.csm_book_accounts / 4.0)
+        self._cs_work = deals.allocate(plan.cs_priority, self.csm_headcount() * v.csm_book_accounts / 4.0)
         open_opp = a.stage == Stage.OPPORTUNITY
         ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
         self._ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
@@ -223,12 +238,14 @@ class ABXModel(mesa.Model):
         sales_rate = (key * (self._sdr_work[m.acct] + self._cs_work[m.acct])
                       + AE_REACH_PER_WEEK * self._ae_effort[m.acct]).astype(np.float32)
         mkt_rate = d.expected.sum(axis=1)
+        organic = self._self_serve.astype(np.float32)  # inbound: one self-served content touch
         lam = mkt_rate + sales_rate
-        touches = rng.poisson(lam)
+        touches = rng.poisson(lam) + self._self_serve
         effect = np.asarray(v.channel_effect, dtype=np.float32)
-        eff = np.divide(d.expected @ effect + sales_rate * v.sales_touch_effect, lam,
-                        out=np.zeros_like(lam), where=lam > 0)
-        mkt_share = np.divide(mkt_rate, lam, out=np.zeros_like(lam), where=lam > 0)
+        total = lam + organic
+        eff = np.divide(d.expected @ effect + sales_rate * v.sales_touch_effect + organic * SELF_SERVE_EFFECT,
+                        total, out=np.zeros_like(lam), where=total > 0)
+        mkt_share = np.divide(mkt_rate, total, out=np.zeros_like(lam), where=total > 0)
         p_sup = mem.p_superficial(claim[m.acct], d.depth[m.acct], m.skepticism,
                                   self.cfg.market.buyers.theater_sensitivity) * mkt_share
         theater = np.zeros_like(touches)
@@ -255,7 +272,7 @@ class ABXModel(mesa.Model):
         for t, spend in enumerate(np.bincount(a.tier, d.program_cost, len(TIERS))):
             rec.add(f"spend_tier_{TIERS[t]}_usd", float(spend))
         salary = np.asarray(v.salary_usd_year) / 52.0
-        for team, heads, cost in zip(("marketers", "sdr", "ae", "csm"), (v.n_marketers, v.n_sdr, v.n_ae, v.n_csm),
+        for team, heads, cost in zip(("marketers", "sdr", "ae", "csm"), (v.n_marketers, v.n_sdr, v.n_ae, self.csm_headcount()),
                                      salary, strict=True):
             rec.add(f"spend_{team}_usd", heads * cost)
         rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * self.orchestration.intent_coverage())
@@ -283,10 +300,11 @@ class ABXModel(mesa.Model):
         a, m, b = self.accounts, self.members, self.cfg.market.buyers
         rel = mem.relevance(claim, depth, role_matched, b)[m.acct]
         engaged_before = m.engagement >= b.engaged_threshold
-        rec_before = mem.receptivity(m.trust, m.fatigue, b.trust_power)
+        rec_before = mem.receptivity(m.trust, m.fatigue, b.trust_power, b.trust_baseline)
+        attention = np.where(a.in_market[m.acct], np.float32(b.in_market_receptivity), np.float32(1.0))
         m.awareness, m.engagement, m.opinion, m.trust, m.fatigue = mem.respond(
             m.awareness, m.engagement, m.opinion, m.trust, m.fatigue, a.fit_true[m.acct], touches, theater,
-            eff, rel, n_coll[m.acct], b)
+            eff * attention, rel, n_coll[m.acct], b)
         self.recorder.add("clicks", float((self._ads_expected * self.cfg.vendor.ad_ctr * rel * rec_before).sum()))
         self._new_mql = (m.engagement >= b.engaged_threshold) & ~engaged_before
         self.recorder.add("mqls", int(self._new_mql.sum()))
@@ -315,11 +333,10 @@ class ABXModel(mesa.Model):
         a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
         a.ti_mqa[became_mqa] = w
         new_mql = np.bincount(m.acct, self._new_mql, n) > 0
-        first = prospect & (a.ti_first_signal == NEVER) & (any_engaged | became_mqa)
-        a.ti_first_signal[first] = w
         recent = (a.ti_close != NEVER) & (w - a.ti_close < REQUALIFY_WEEKS)
         new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
         a.lead |= new_lead
+        a.ti_first_signal[new_lead & (a.ti_first_signal == NEVER)] = w
         rec.add("mqas", int(became_mqa.sum()))
         rec.add("leads", int(new_lead.sum()))
         self.story.log(w, became_mqa, "mqa", "became a marketing-qualified account")
@@ -372,10 +389,12 @@ class ABXModel(mesa.Model):
         a.progress = np.where(open_ & ~stall, a.progress + deals.progress_rate(cycle, cons, self._ae_effort),
                               a.progress).astype(np.float32)
         a.stall_weeks = np.where(stall, a.stall_weeks + 1, 0).astype(np.int16)
-        dead = open_ & (~a.in_market | (a.stall_weeks >= d.stall_weeks_to_no_decision))
-        decide = open_ & ~dead & (a.progress >= 1.0)
+        # The buyer decides when the evaluation is done or the buying window closes; a deal
+        # stalled for too long dies.
+        dead = open_ & (a.stall_weeks >= d.stall_weeks_to_no_decision)
+        decide = open_ & ~dead & ((a.progress >= 1.0) | ~a.in_market)
         u_nd, u_win = rng.random(n), rng.random(n)
-        no_dec = dead | (decide & (u_nd < deals.p_no_decision(cons, d)))
+        no_dec = dead | (decide & (u_nd < deals.p_no_decision(cons, a.progress, d)))
         won = decide & ~no_dec & (u_win < deals.p_win(a.support, a.coverage, a.fit_true, d))
         lost = decide & ~no_dec & ~won
         closed = won | lost | no_dec
@@ -398,8 +417,9 @@ class ABXModel(mesa.Model):
         rec.add("bookings_usd", float(amount[won].sum()))
         self.story.log(w, won, "won", lambda i: f"deal won, ${amount[i]:,.0f}/yr")
         self.story.log(w, lost, "lost", "deal lost to a competitor")
+        a.ti_first_signal[closed] = NEVER  # the next buying cycle starts afresh
         self.story.log(w, no_dec, "no decision",
-                       lambda i: "buying window closed" if not a.in_market[i] else "stalled or no consensus")
+                       lambda i: "stalled too long" if dead[i] else "the buyer kept the status quo")
 
     def _customers(self, w: int, plan: Plan) -> None:
         a, m, rec, rng = self.accounts, self.members, self.recorder, self.rng
@@ -410,7 +430,7 @@ class ABXModel(mesa.Model):
         self.story.log(w, onboarded, "stage", "onboarding -> customer")
         customer = a.stage >= Stage.ONBOARDING
         n_cust = int(customer.sum())
-        book = min(1.0, v.n_csm * v.csm_book_accounts / max(n_cust, 1))
+        book = min(1.0, self.csm_headcount() * v.csm_book_accounts / max(n_cust, 1))
         cover = np.where(customer, np.minimum(1.0, book + 0.5 * self._cs_work), 0.0)
         before = a.adoption
         adoption = cust.adoption_step(a.adoption, cover, cc)
@@ -460,6 +480,7 @@ class ABXModel(mesa.Model):
         self.story.log(w, exp_won, "expansion", lambda i: f"expansion won, ${gained[i]:,.0f}/yr")
         self.story.log(w, closing & ~exp_won, "expansion", "expansion opportunity lost")
         a.exp_usd[closing | churn] = 0.0
+        a.ti_expansion[closing | expand] = w
         rec.add("expansion_arr_usd", float(up.sum() + gained.sum()))
         rec.add("bookings_usd", float(up.sum() + gained.sum()))
 

@@ -103,6 +103,7 @@ class Accounts:
     ti_close: np.ndarray  # int32 latest new-logo decision week
     ti_customer: np.ndarray  # int32 week the account became a customer
     ti_churn: np.ndarray  # int32 latest churn week
+    ti_expansion: np.ndarray  # int32 latest expansion decision week (play closed or renewal uplift)
     outcome: np.ndarray  # int8 Outcome of the latest new-logo deal
     won_usd: np.ndarray  # float64 first-year ACV of the latest won new-logo deal
     lead: np.ndarray  # bool, a sales lead is waiting (MQA, inbound or intent)

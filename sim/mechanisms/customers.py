@@ -48,9 +48,11 @@ def p_expansion_win(hlth: np.ndarray, c: CustomerConfig) -> np.ndarray:
     return logistic(c.churn_health_logit * (hlth - NEUTRAL_HEALTH))
 
 
-def expansion_ready(adoption: np.ndarray, hlth: np.ndarray, arr: np.ndarray, acv_potential: np.ndarray) -> np.ndarray:
-    """A customer ready to expand: well adopted, healthy, and with room to grow."""
-    return (adoption > 0.75) & (hlth > 0.7) & (arr < 1.5 * acv_potential)
+def expansion_ready(adoption: np.ndarray, hlth: np.ndarray, arr: np.ndarray, acv_potential: np.ndarray,
+                    weeks_since_expansion: np.ndarray) -> np.ndarray:
+    """A customer ready to expand: well adopted, healthy, with room to grow (ARR below its
+    potential), and no expansion in the last 26 weeks."""
+    return (adoption > 0.75) & (hlth > 0.7) & (arr < acv_potential) & (weeks_since_expansion >= 26)
 
 
 def referral_weights(advocate: np.ndarray, industry: np.ndarray, prospect: np.ndarray, n_industries: int) -> np.ndarray:

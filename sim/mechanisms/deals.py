@@ -71,15 +71,22 @@ def stalled(veto: np.ndarray, opinion: np.ndarray, engaged: np.ndarray, late: np
 def progress_rate(cycle_weeks: np.ndarray, consensus: np.ndarray, effort: np.ndarray) -> np.ndarray:
     """Share of the way to a decision a deal covers in a week.
 
-    ``effort * (0.4 + 0.6 * consensus) / cycle_weeks``: at full consensus and effort a deal
-    takes ``cycle_weeks`` (CAL-2.5, CAL-2.6); without consensus it takes 2.5 times as long.
+    ``effort * (0.6 + 0.8 * consensus) / cycle_weeks``: with full effort a deal at typical
+    consensus (0.5) takes ``cycle_weeks`` (CAL-2.5, CAL-2.6); with no consensus it takes 1.67
+    times as long, with full consensus 0.71 times.
     """
-    return (effort * (0.4 + 0.6 * consensus) / cycle_weeks).astype(np.float32)
+    return (effort * (0.6 + 0.8 * consensus) / cycle_weeks).astype(np.float32)
 
 
-def p_no_decision(consensus: np.ndarray, d: DealConfig) -> np.ndarray:
-    """Chance a deal that reaches its decision ends with the status quo: base * (1 - consensus)."""
-    return d.no_decision_base * (1.0 - consensus)
+def p_no_decision(consensus: np.ndarray, progress: np.ndarray, d: DealConfig) -> np.ndarray:
+    """Chance a deal ends with the status quo when the buyer decides.
+
+    ``1 - (1 - base * (1 - consensus)) * (1 + min(progress, 1)) / 2``: a finished evaluation ends
+    in no decision with ``base * (1 - consensus)``; a buyer whose window closes before the
+    evaluation finished (progress < 1) is likelier to keep the status quo, up to twice as likely
+    to decide nothing at zero progress (CAL-1.3, CAL-2.7).
+    """
+    return 1.0 - (1.0 - d.no_decision_base * (1.0 - consensus)) * (1.0 + np.minimum(progress, 1.0)) / 2.0
 
 
 def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealConfig) -> np.ndarray:

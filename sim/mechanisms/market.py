@@ -103,6 +103,7 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
         ti_first_signal=np.full(n, NEVER, np.int32), ti_mqa=np.full(n, NEVER, np.int32),
         ti_opp=np.full(n, NEVER, np.int32), ti_close=np.full(n, NEVER, np.int32),
         ti_customer=np.where(customer, 0, NEVER).astype(np.int32), ti_churn=np.full(n, NEVER, np.int32),
+        ti_expansion=np.full(n, -10_000, np.int32),
         outcome=np.zeros(n, np.int8), won_usd=np.zeros(n), lead=np.zeros(n, bool),
     )
     members = Members(
@@ -148,6 +149,11 @@ def observe_intent(intent_obs: np.ndarray, researched: np.ndarray, u_seen: np.nd
     """
     seen = researched & (u_seen < coverage)
     return (memory * intent_obs + (1.0 - memory) * seen).astype(np.float32)
+
+
+def self_serve(researching: np.ndarray, acct: np.ndarray, u: np.ndarray, p_week: float) -> np.ndarray:
+    """Members of researching, in-market accounts who find the vendor's content on their own."""
+    return researching[acct] & (u < p_week)
 
 
 def member_turnover(u: np.ndarray, p_week: float) -> np.ndarray:

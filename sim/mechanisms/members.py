@@ -37,9 +37,14 @@ def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, 
     return (1.0 - np.exp(-sensitivity * gap * (0.5 + skepticism))).astype(np.float32)
 
 
-def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float) -> np.ndarray:
-    """How much of a touch gets through, 0-1: ``trust**power * (1 - fatigue)``."""
-    return (np.power(trust, trust_power) * (1.0 - fatigue)).astype(np.float32)
+def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:
+    """How much of a touch gets through: ``(trust / baseline)**power * (1 - fatigue)``, capped at 2.
+
+    A member at baseline trust and without fatigue takes a touch at face value (1); lower trust
+    discounts every touch, earned trust amplifies it.
+    """
+    rel_trust = np.power(trust / max(trust_baseline, 1e-6), trust_power)
+    return np.minimum(rel_trust * (1.0 - fatigue), 2.0).astype(np.float32)
 
 
 def saturate(level: np.ndarray, rate: float, dose: np.ndarray) -> np.ndarray:
@@ -63,7 +68,7 @@ def respond(
     Returns the new (awareness, engagement, opinion, trust, fatigue).
     """
     genuine = np.maximum(touches - theater, 0)
-    dose = genuine * effect_per_touch * rel * receptivity(trust, fatigue, b.trust_power)
+    dose = genuine * effect_per_touch * rel * receptivity(trust, fatigue, b.trust_power, b.trust_baseline)
     awareness = saturate(awareness, b.awareness_rate, dose)
     engagement = saturate(engagement, b.engagement_rate, dose * awareness)
     # Genuine touches pull opinion toward what the offer is worth to this account; theater pushes it down.

@@ -1,0 +1,53 @@
+"""Writing a run's outputs: atomically, so a killed run never leaves a half-written file.
+
+Each file is written to a temporary name in the same folder and renamed into place
+(``os.replace`` is atomic on POSIX); ``summary.json`` is written last, so its presence marks a
+finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.api import Results
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as indented, key-sorted JSON, atomically."""
+    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
+
+
+def write_results(res: Results, folder: Path, figures: bool = True) -> list[Path]:
+    """Write a run's tables, figures and summary into ``folder``; return the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
+        path = folder / f"{name}.parquet"
+        atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
+        written.append(path)
+    if figures:
+        from sim.plots import save_figures
+
+        written += save_figures(res, folder)
+    path = folder / "summary.json"
+    write_json(path, res.summary)
+    written.append(path)
+    return written
