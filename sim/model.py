@@ -26,6 +26,7 @@ run with one seed faces the same world (common random numbers); the *vendor* str
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
@@ -54,6 +55,18 @@ REQUALIFY_WEEKS = 26  # after a decided deal, sales does not requalify the accou
 EXPANSION_CYCLE_WEEKS = 6  # expansion deals close faster than new logos
 RENEWAL_NOTICE_WEEKS = 13
 TRACKED_MARKETING_WEEKS = 13  # window for "pipeline influenced"
+
+
+@dataclass
+class Touches:
+    """This week's touches, for the members who received any (``idx``); per-account collisions."""
+
+    idx: np.ndarray  # member indices touched
+    count: np.ndarray  # float32 touches received
+    effect: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # mean effect per touch
+    ads_share: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # share that were ads
+    theater: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # perceived as superficial
+    collisions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [N] per account
 
 
 class ABXModel(mesa.Model):
@@ -119,6 +132,13 @@ class ABXModel(mesa.Model):
                        lambda a: f"re-tiered {TIERS[old[a]]} -> {TIERS[new[a]]}")
         self.accounts.tier = new
 
+    def members_of(self, accounts: np.ndarray) -> np.ndarray:
+        """Member indices of the accounts in a boolean mask (committees are stored contiguously)."""
+        a = self.accounts
+        starts, counts = a.m_start[accounts], a.m_count[accounts]
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(starts, counts) + offsets
+
     def csm_headcount(self) -> int:
         """Customer-success heads this week: ``n_csm``, or enough for the book if CS hires to it."""
         v = self.cfg.vendor
@@ -159,8 +179,8 @@ class ABXModel(mesa.Model):
         self._signals(w)
         plan = self.orchestration.plan(self, self.cadence)
         claim, depth, role_matched = self.personalization.treat(self.accounts.tier)
-        touches, theater, n_collisions, eff, depth_paid = self._deliver(w, plan, depth, claim)
-        self._respond(touches, theater, n_collisions, eff, claim, depth_paid, role_matched)
+        touches, depth_paid = self._deliver(w, plan, depth, claim)
+        self._respond(touches, claim, depth_paid, role_matched)
         self._committees(w)
         self._funnel(w)
         self._deals(w)
@@ -184,7 +204,7 @@ class ABXModel(mesa.Model):
         leave = market.member_turnover(rng.random(self.n_members), market.weekly_probability(mc.buyers.p_turnover_year))
         idx = np.flatnonzero(leave)
         if len(idx):
-            m.reach[idx] = market.draw_reach(m.role[idx], np.asarray(self.cfg.vendor.channel_reach, np.float32), rng)
+            m.reach[:, idx] = market.draw_reach(m.role[idx], np.asarray(self.cfg.vendor.channel_reach, np.float32), rng)
             m.skepticism[idx] = market.draw_skepticism(m.role[idx], mc.buyers.skepticism_mean, rng)
             for arr in (m.awareness, m.engagement, m.opinion, m.fatigue):
                 arr[idx] = 0.0
@@ -237,40 +257,42 @@ class ABXModel(mesa.Model):
         key = self._seat < KEY_CONTACT_SEATS
         sales_rate = (key * (self._sdr_work[m.acct] + self._cs_work[m.acct])
                       + AE_REACH_PER_WEEK * self._ae_effort[m.acct]).astype(np.float32)
-        mkt_rate = d.expected.sum(axis=1)
-        organic = self._self_serve.astype(np.float32)  # inbound: one self-served content touch
-        lam = mkt_rate + sales_rate
-        touches = rng.poisson(lam) + self._self_serve
+        mkt_rate = d.expected.sum(axis=0)
+        touches = rng.poisson(mkt_rate + sales_rate) + self._self_serve  # plus one self-served touch
+        # Everything below concerns only the members touched this week (most are not).
+        idx = np.flatnonzero(touches)
+        t = Touches(idx=idx, count=touches[idx].astype(np.float32))
+        organic = self._self_serve[idx].astype(np.float32)
+        total = mkt_rate[idx] + sales_rate[idx] + organic
         effect = np.asarray(v.channel_effect, dtype=np.float32)
-        total = lam + organic
-        eff = np.divide(d.expected @ effect + sales_rate * v.sales_touch_effect + organic * SELF_SERVE_EFFECT,
-                        total, out=np.zeros_like(lam), where=total > 0)
-        mkt_share = np.divide(mkt_rate, total, out=np.zeros_like(lam), where=total > 0)
-        p_sup = mem.p_superficial(claim[m.acct], d.depth[m.acct], m.skepticism,
-                                  self.cfg.market.buyers.theater_sensitivity) * mkt_share
-        theater = np.zeros_like(touches)
-        hit = (touches > 0) & (p_sup > 0)
-        theater[hit] = rng.binomial(touches[hit], p_sup[hit])
+        t.effect = (effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
+                    + organic * np.float32(SELF_SERVE_EFFECT)) / total
+        t.ads_share = d.expected[ADS, idx] / total
+        acct = m.acct[idx]
+        p_sup = mem.p_superficial(claim[acct], d.depth[acct], m.skepticism[idx],
+                                  self.cfg.market.buyers.theater_sensitivity) * (mkt_rate[idx] / total)
+        t.theater = np.zeros(len(idx), np.float32)
+        hit = p_sup > 0
+        t.theater[hit] = rng.binomial(t.count[hit].astype(np.int64), p_sup[hit])
 
         mkt_acct = np.bincount(m.acct, mkt_rate, n)
         n_teams = ((mkt_acct >= 1.0).astype(np.int64) + self._sdr_work + (self._ae_effort > 0) + self._cs_work)
-        n_coll = np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng)
-        touched_acct = np.bincount(m.acct, touches, n) > 0
+        t.collisions = np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng)
+        touched_acct = np.bincount(acct, minlength=n) > 0
         self._touched |= touched_acct
         self._last_marketing[mkt_acct > 0.5] = w
 
         customer = a.stage >= Stage.ONBOARDING
-        rec.add("touches", int(touches.sum()))
-        rec.add("theater_touches", int(theater.sum()))
-        rec.add("collisions", int(n_coll.sum()))
-        rec.add("impressions", float(d.expected[:, ADS].sum()))
+        rec.add("touches", float(t.count.sum()))
+        rec.add("theater_touches", float(t.theater.sum()))
+        rec.add("collisions", int(t.collisions.sum()))
         rec.set("budget_delivered_share", d.budget_share)
         rec.add("spend_research_usd", d.research_spend)
         rec.add("spend_customers_usd", float(d.program_cost[customer].sum()))
         for c, name in enumerate(CHANNELS):
             rec.add(f"spend_channel_{name}_usd", float(d.channel_spend[c]))
-        for t, spend in enumerate(np.bincount(a.tier, d.program_cost, len(TIERS))):
-            rec.add(f"spend_tier_{TIERS[t]}_usd", float(spend))
+        for tier, spend in zip(TIERS, np.bincount(a.tier, d.program_cost, len(TIERS)), strict=True):
+            rec.add(f"spend_tier_{tier}_usd", float(spend))
         salary = np.asarray(v.salary_usd_year) / 52.0
         for team, heads, cost in zip(("marketers", "sdr", "ae", "csm"), (v.n_marketers, v.n_sdr, v.n_ae, self.csm_headcount()),
                                      salary, strict=True):
@@ -281,32 +303,34 @@ class ABXModel(mesa.Model):
             if p != Play.NONE:
                 rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
         self.story.log(w, plan.play != Play.NONE, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play")
-        self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, touches, theater, n_coll))
-        self._ads_expected = d.expected[:, ADS]
-        return touches, theater, n_coll, eff, d.depth
+        self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, t))
+        return t, d.depth
 
-    def _touch_detail(self, i: int, touches: np.ndarray, theater: np.ndarray, n_coll: np.ndarray) -> str:
-        a = self.accounts
-        sl = slice(a.m_start[i], a.m_start[i] + a.m_count[i])
-        text = f"{int(touches[sl].sum())} touches to {int((touches[sl] > 0).sum())} of {a.m_count[i]} members"
-        if theater[sl].sum():
-            text += f", {int(theater[sl].sum())} seen as superficial"
-        if n_coll[i]:
-            text += f", {int(n_coll[i])} collisions"
+    def _touch_detail(self, i: int, t: Touches) -> str:
+        mine = self.members.acct[t.idx] == i
+        text = f"{int(t.count[mine].sum())} touches to {int(mine.sum())} of {self.accounts.m_count[i]} members"
+        if t.theater[mine].sum():
+            text += f", {int(t.theater[mine].sum())} seen as superficial"
+        if t.collisions[i]:
+            text += f", {int(t.collisions[i])} collisions"
         return text
 
-    def _respond(self, touches: np.ndarray, theater: np.ndarray, n_coll: np.ndarray, eff: np.ndarray,
-                 claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray) -> None:
+    def _respond(self, t: Touches, claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray) -> None:
         a, m, b = self.accounts, self.members, self.cfg.market.buyers
-        rel = mem.relevance(claim, depth, role_matched, b)[m.acct]
-        engaged_before = m.engagement >= b.engaged_threshold
-        rec_before = mem.receptivity(m.trust, m.fatigue, b.trust_power, b.trust_baseline)
-        attention = np.where(a.in_market[m.acct], np.float32(b.in_market_receptivity), np.float32(1.0))
-        m.awareness, m.engagement, m.opinion, m.trust, m.fatigue = mem.respond(
-            m.awareness, m.engagement, m.opinion, m.trust, m.fatigue, a.fit_true[m.acct], touches, theater,
-            eff * attention, rel, n_coll[m.acct], b)
-        self.recorder.add("clicks", float((self._ads_expected * self.cfg.vendor.ad_ctr * rel * rec_before).sum()))
-        self._new_mql = (m.engagement >= b.engaged_threshold) & ~engaged_before
+        i, acct = t.idx, self.members.acct[t.idx]
+        rel = mem.relevance(claim[acct], depth[acct], role_matched[acct], b)
+        engaged_before = m.engagement[i] >= b.engaged_threshold
+        recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
+        attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
+        m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i] = mem.respond(
+            m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i], a.fit_true[acct], t.count,
+            t.theater, t.effect * attention, rel, t.collisions[acct].astype(np.float32), b)
+        # Channel metrics: expected clicks on the ad touches delivered.
+        clicks = t.count * t.ads_share * np.float32(self.cfg.vendor.ad_ctr) * rel * recept
+        self.recorder.add("clicks", float(clicks.sum()))
+        self.recorder.add("impressions", float((t.count * t.ads_share).sum()))
+        self._new_mql = np.zeros(self.n_members, dtype=bool)
+        self._new_mql[i] = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
         self.recorder.add("mqls", int(self._new_mql.sum()))
 
     def _committees(self, w: int) -> None:
@@ -488,7 +512,8 @@ class ABXModel(mesa.Model):
         a.stage[churn] = Stage.ENGAGED
         a.ti_churn[churn] = w
         a.exp_usd[churn] = 0.0
-        m.opinion = np.where(churn[m.acct], np.maximum(m.opinion - 0.3, -1.0), m.opinion).astype(np.float32)
+        left = self.members_of(churn)
+        m.opinion[left] = np.maximum(m.opinion[left] - 0.3, -1.0)
 
         # Advocacy: healthy customers refer peers in their industry.
         advocate = (a.stage == Stage.CUSTOMER) & (a.health >= cc.advocate_health)
@@ -498,10 +523,10 @@ class ABXModel(mesa.Model):
         if n_ref:
             targets = rng.choice(n, size=n_ref, p=weights / weights.sum())
             hit = np.bincount(targets, minlength=n) > 0
-            peer = hit[m.acct]
-            m.awareness = np.where(peer, mem.saturate(m.awareness, 1.0, np.float32(1.0)), m.awareness)
-            m.opinion = np.where(peer, m.opinion + 0.3 * (1.0 - m.opinion), m.opinion).astype(np.float32)
-            m.trust = np.where(peer, m.trust + 0.1 * (1.0 - m.trust), m.trust).astype(np.float32)
+            peer = self.members_of(hit)
+            m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, np.float32(1.0))
+            m.opinion[peer] += 0.3 * (1.0 - m.opinion[peer])
+            m.trust[peer] += 0.1 * (1.0 - m.trust[peer])
             rec.add("referrals", n_ref)
             self.story.log(w, hit, "referral", "a peer customer recommended the vendor")
 

@@ -120,7 +120,7 @@ class Members:
     role: np.ndarray  # int8 index into config.ROLES
     influence: np.ndarray  # float32 weight in the committee's decision (sums to 1 per account)
     veto: np.ndarray  # bool, can stall or block the deal
-    reach: np.ndarray  # bool [M, n_channels], reachable on each channel
+    reach: np.ndarray  # bool [n_channels, M], reachable on each channel (channel-major)
     skepticism: np.ndarray  # float32 trait, 0-1
     awareness: np.ndarray  # float32 0-1
     engagement: np.ndarray  # float32 0-1

@@ -21,7 +21,7 @@ EXECUTIVE = CHANNELS.index("executive")
 class Delivery:
     """What the vendor delivers this week (member arrays [M], account arrays [N])."""
 
-    expected: np.ndarray  # float32 [M, C] expected marketing touches per member per channel
+    expected: np.ndarray  # float32 [C, M] expected marketing touches per channel per member
     depth: np.ndarray  # float32 [N] research depth actually paid for
     budget_share: float  # share of the planned program the budget paid for
     program_cost: np.ndarray  # float64 [N] channel + research spend per account this week
@@ -49,13 +49,13 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     stays, which is how an over-stretched program slides into theater.
     """
     n = len(depth)
-    expected = mkt_rate[acct] * reach  # [M, C]
+    expected = np.ascontiguousarray(mkt_rate.T)[:, acct] * reach  # [C, M]
     exec_cap = v.exec_hours_week / v.exec_hours_per_play
-    exec_planned = float(expected[:, EXECUTIVE].sum())
+    exec_planned = float(expected[EXECUTIVE].sum())
     if exec_planned > exec_cap:
-        expected[:, EXECUTIVE] *= exec_cap / exec_planned
+        expected[EXECUTIVE] *= exec_cap / exec_planned
     cost = np.asarray(v.channel_cost_usd, dtype=np.float32)
-    member_cost = expected @ cost
+    member_cost = cost @ expected
     research = research_cost_week(depth, v.research_usd_year)
     share = budget_share(float(member_cost.sum()) + float(research.sum()), budget_week)
     expected *= np.float32(share)
@@ -63,7 +63,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     return Delivery(
         expected=expected,
         depth=(depth * np.sqrt(share)).astype(np.float32), budget_share=share, program_cost=program,
-        channel_spend=expected.sum(axis=0).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
+        channel_spend=expected.sum(axis=1).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
     )
 
 

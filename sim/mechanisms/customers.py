@@ -28,7 +28,7 @@ def health(adoption: np.ndarray, opinion: np.ndarray, trust: np.ndarray) -> np.n
     return (0.5 * adoption + 0.3 * (1.0 + opinion) / 2.0 + 0.2 * trust).astype(np.float32)
 
 
-def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: np.ndarray,
+def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: np.ndarray | float,
                           c: CustomerConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chances at renewal of (churn, expand, contract) given health (CAL-3.2, CAL-3.3).
 

@@ -43,8 +43,9 @@ def committee_sizes(segment: np.ndarray, mean_by_segment: np.ndarray, rng: np.ra
 
 
 def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Whether each member can be reached on each channel, shape [M, C]."""
-    p = np.clip(channel_reach[None, :] * ROLE_REACH[role], 0.0, 1.0)
+    """Whether each member can be reached on each channel, shape [C, M] (channel-major, so
+    per-channel work runs over contiguous rows)."""
+    p = np.clip(channel_reach[:, None] * ROLE_REACH[role].T, 0.0, 1.0)
     return rng.random(p.shape) < p
 
 
