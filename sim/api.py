@@ -23,6 +23,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, validate
+from sim.policies import REGISTRY
 from sim.model import ABXModel
 
 
@@ -36,15 +37,24 @@ def config_dir() -> Path:
 
 
 def register_schema() -> None:
-    """Register the structured config with Hydra as ``abx_schema`` (idempotent)."""
-    ConfigStore.instance().store(name="abx_schema", node=Config)
+    """Register the structured configs with Hydra (idempotent).
+
+    ``abx_schema`` is the root; each registered policy's ``Params`` is stored as
+    ``strategy/<family>/<name>_schema``, which that policy's YAML file extends, so every policy
+    parameter can be overridden from the command line and is type-checked.
+    """
+    store = ConfigStore.instance()
+    store.store(name="abx_schema", node=Config)
+    for family, policies in REGISTRY.items():
+        for name, cls in policies.items():
+            store.store(group=f"strategy/{family}", name=f"{name}_schema", node=cls.Params(policy=name))
 
 
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = False) -> DictConfig:
     """Compose the main config with Hydra overrides, e.g. ``["strategy=abm", "seed=3"]``."""
     register_schema()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        return compose(config_name="config", overrides=list(overrides), return_hydra_config=return_hydra_config)
 
 
 @dataclass

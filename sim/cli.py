@@ -7,15 +7,18 @@ one-line error and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from sim.api import config_dir, register_schema, simulate
+from sim.api import compose_config, config_dir, register_schema, simulate
 from sim.config import ConfigError, validate
 from sim.outputs import write_results
 
@@ -65,7 +68,7 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def run_job(cfg: DictConfig) -> None:
+def job(cfg: DictConfig) -> None:
     """Validate, run, write and report one job."""
     try:
         config = validate(cfg)
@@ -87,15 +90,62 @@ def run_job(cfg: DictConfig) -> None:
 
 
 register_schema()
-_hydra_main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(run_job)
+_hydra_main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)
+
+_SWEEP = re.compile(r"^[^=]+=(.*,.*|.*\b(range|choice|glob|interval)\(.*)$")
+
+
+def condense(exc: BaseException) -> str:
+    """One line from a Hydra/OmegaConf composition error: the key, the value, what is allowed."""
+    text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
+    missing = re.search(r"Could not find '([^']+)'", text)
+    if missing:
+        listed = lines[: next((i for i, line in enumerate(lines) if line.startswith("Config search path")),
+                              len(lines))]
+        options = [line for line in listed if not re.match(r"(In |Could not|Available)", line)]
+        group, _, choice = missing.group(1).rpartition("/")
+        return f"{group}={choice}: no such option; available: {', '.join(options)}"
+    if "not in struct" in text or re.search(r"Key '[^']+' not in '", text):
+        name = key or re.search(r"Key '([^']+)'", text).group(1)  # type: ignore[union-attr]
+        return f"{name}: unknown key (check the spelling; `abx-sim --cfg job` lists every key)"
+    converted = re.search(r"(Value '.*' of type '\w+' could not be converted to \w+)", text)
+    if converted:
+        return f"{key}: {converted.group(1)}"
+    return "; ".join(lines[:3])
+
+
+def preflight(args: list[str]) -> None:
+    """Compose and validate a single run's config before Hydra creates any folder.
+
+    Turns composition errors, invalid values and an unwritable output folder into one-line
+    errors (exit 2). Sweeps and Hydra's own flags (``--help``, ``--cfg``, ``-m``) go straight to
+    Hydra.
+    """
+    if any(a.startswith("-") for a in args) or any(_SWEEP.match(a) for a in args):
+        return
+    try:
+        cfg = compose_config(args, return_hydra_config=True)
+    except Exception as exc:  # Hydra and OmegaConf raise many exception types for bad overrides
+        fail(condense(exc))
+    HydraConfig.instance().set_config(cfg)
+    try:
+        validate(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
+    except ConfigError as exc:
+        fail(str(exc))
+    run_dir = Path(str(cfg.hydra.run.dir)).absolute()
+    existing = next(p for p in (run_dir, *run_dir.parents) if p.exists())
+    try:  # the only reliable test of "can I create the run folder here" is to try
+        os.rmdir(tempfile.mkdtemp(prefix=".abx-sim-check-", dir=existing))
+    except OSError as exc:
+        fail(f"cannot write outputs to {run_dir}: {existing} is not a writable folder ({exc.strerror})")
 
 
 def main() -> None:
-    """Console-script entry point: run Hydra, turning folder errors into one-line messages."""
-    try:
-        _hydra_main()
-    except OSError as exc:  # Hydra could not create the run folder
-        fail(f"cannot write outputs: {exc.strerror or exc}: {getattr(exc, 'filename', '')}")
+    """Console-script entry point: check the config, then let Hydra run the job."""
+    preflight(sys.argv[1:])
+    _hydra_main()
 
 
 if __name__ == "__main__":

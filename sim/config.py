@@ -299,7 +299,7 @@ class OutputConfig:
 class Config:
     """The root config: ``abx-sim`` runs one of these."""
 
-    seed: int = param(0, lo=0, hi=2**63 - 1, unit="-", doc="seed of every random stream in the run")
+    seed: int = param(0, lo=0, unit="-", doc="seed of every random stream in the run")
     horizon_weeks: int = param(156, lo=1, hi=2600, unit="weeks", doc="weeks simulated")
     market: MarketConfig = field(default_factory=MarketConfig)
     vendor: VendorConfig = field(default_factory=VendorConfig)
@@ -331,8 +331,14 @@ def check_fields(obj: Any, path: str) -> None:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ConfigError(f"{key} = {_fmt(value)}: must be a finite number")
             if (lo is not None and v < lo) or (hi is not None and v > hi):
-                bounds = f"[{_fmt(lo) if lo is not None else '-inf'}, {_fmt(hi) if hi is not None else 'inf'}]"
-                raise ConfigError(f"{key} = {_fmt(value)}: must lie in {bounds} ({meta['unit']})")
+                if hi is None:
+                    allowed = f"must be >= {_fmt(lo)}"
+                elif lo is None:
+                    allowed = f"must be <= {_fmt(hi)}"
+                else:
+                    allowed = f"must lie in [{_fmt(lo)}, {_fmt(hi)}]"
+                unit = f" ({meta['unit']})" if meta["unit"] not in ("", "-") else ""
+                raise ConfigError(f"{key} = {_fmt(value)}: {allowed}{unit}")
         if meta["total"] is not None and abs(sum(values) - meta["total"]) > 1e-6:
             raise ConfigError(f"{key} = {_fmt(value)}: must add up to {meta['total']} (adds up to "
                               f"{sum(values):.6g})")
@@ -340,8 +346,11 @@ def check_fields(obj: Any, path: str) -> None:
 
 def build_params(cls: type, node: Any, path: str) -> Any:
     """Build a policy's ``Params`` dataclass from a config mapping, rejecting unknown keys."""
-    data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig | ListConfig) else node
-    data = dict(data or {})
+    if isinstance(node, DictConfig | ListConfig):
+        node = OmegaConf.to_container(node, resolve=True)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        node = dataclasses.asdict(node)
+    data = dict(node or {})
     data.pop("policy", None)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)

@@ -33,7 +33,7 @@ def resolve_strategy(strategy: StrategyConfig, n_accounts: int) -> StrategyConfi
     """
     for family in FAMILIES:
         node: Any = getattr(strategy, family)
-        name = node.get("policy") if hasattr(node, "get") else None
+        name = node.get("policy") if isinstance(node, dict) else getattr(node, "policy", None)
         registry = REGISTRY[family]
         if name not in registry:
             raise ConfigError(f"strategy.{family}.policy = {name!r}: unknown {family} policy; "
