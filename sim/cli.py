@@ -92,7 +92,15 @@ def job(cfg: DictConfig) -> None:
 register_schema()
 _hydra_main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)
 
-_SWEEP = re.compile(r"^[^=]+=(.*,.*|.*\b(range|choice|glob|interval)\(.*)$")
+_NESTED = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|'[^']*'|\"[^\"]*\"")
+
+
+def is_sweep(override: str) -> bool:
+    """Whether an override sweeps (``a=1,2`` or ``a=range(...)``); commas in lists do not count."""
+    value = override.partition("=")[2]
+    while _NESTED.search(value):
+        value = _NESTED.sub("", value)
+    return "," in value or re.search(r"\b(range|choice|glob|interval)\(", value) is not None
 
 
 def condense(exc: BaseException) -> str:
@@ -123,7 +131,7 @@ def preflight(args: list[str]) -> None:
     errors (exit 2). Sweeps and Hydra's own flags (``--help``, ``--cfg``, ``-m``) go straight to
     Hydra.
     """
-    if any(a.startswith("-") for a in args) or any(_SWEEP.match(a) for a in args):
+    if any(a.startswith("-") for a in args) or any(is_sweep(a) for a in args):
         return
     try:
         cfg = compose_config(args, return_hydra_config=True)

@@ -186,7 +186,7 @@ class CustomerConfig:
 class MarketConfig:
     """The world the vendor sells into: accounts, committees, buying windows, buyers, deals."""
 
-    name: str = "midmarket_saas"
+    name: str = param("midmarket_saas", unit="", doc="name of the market preset (reported in outputs)")
     n_accounts: int = param(10000, lo=1, hi=5_000_000, unit="accounts",
                             doc="accounts in the addressable market")
     segment_shares: list[float] = param([0.2, 0.7, 0.1], lo=0, hi=1, length=3, total=1.0,
@@ -257,7 +257,8 @@ class VendorConfig:
                                 doc="open opportunities one AE can work at once")
     n_csm: int = param(6, lo=0, hi=100_000, unit="people",
                        doc="customer success headcount (the minimum, when CS hires to its book)")
-    csm_hire_to_book: bool = True  # CS hires as the customer base grows, to keep csm_book_accounts
+    csm_hire_to_book: bool = param(True, unit="flag", doc="CS hires as the customer base grows, keeping "
+                                   "csm_book_accounts per head (n_csm is then the minimum)")
     csm_book_accounts: float = param(50.0, lo=1, hi=10_000, unit="accounts/person",
                                      doc="customers one CSM can cover fully")
     exec_hours_week: float = param(6.0, lo=0, hi=168, unit="hours/week",
@@ -277,7 +278,7 @@ class VendorConfig:
 class StrategyConfig:
     """A strategy composes one policy from each family; each node names its policy and params."""
 
-    name: str = "abx"
+    name: str = param("abx", unit="", doc="name of the strategy preset (reported in outputs)")
     tiering: Any = field(default_factory=lambda: {"policy": "tiered"})
     orchestration: Any = field(default_factory=lambda: {"policy": "signal"})
     personalization: Any = field(default_factory=lambda: {"policy": "researched"})
@@ -287,12 +288,12 @@ class StrategyConfig:
 class OutputConfig:
     """What a run writes and shows."""
 
-    figures: bool = True
-    progress: bool = True
+    figures: bool = param(True, unit="flag", doc="write PNG figures")
+    progress: bool = param(True, unit="flag", doc="show a progress bar when run in a terminal")
     story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
                                 doc="accounts whose week-by-week story is recorded (the first ones "
                                     "of each tier, plus any listed in story_ids)")
-    story_ids: list[int] = field(default_factory=list)
+    story_ids: list[int] = param([], lo=0, unit="account ids", doc="accounts whose story is always recorded")
 
 
 @dataclass
@@ -322,6 +323,10 @@ def check_fields(obj: Any, path: str) -> None:
             continue
         meta = f.metadata
         if not meta:
+            continue
+        if isinstance(f.default, bool | str):  # flags and names: type-checked by OmegaConf, no range
+            if not isinstance(value, type(f.default)):
+                raise ConfigError(f"{key} = {_fmt(value)}: must be a {type(f.default).__name__}")
             continue
         values = value if isinstance(value, list) else [value]
         if meta["length"] is not None and len(values) != meta["length"]:

@@ -111,11 +111,12 @@ class SignalParams(RoutingParams):
                                    doc="share of an account's research the vendor's intent data sees")
     follow_up_rate: float = param(0.95, lo=0, hi=1, unit="share",
                                   doc="share of leads sales commits to follow up (a shared SLA)")
-    cs_in_motion: bool = True
-    acquisition_play: bool = True
-    expansion_play: bool = True
-    retention_play: bool = True
-    competitive_play: bool = True
+    cs_in_motion: bool = param(True, unit="flag", doc="CS is part of the motion (ABX scope): customer plays fire")
+    acquisition_play: bool = param(True, unit="flag", doc="fire the acquisition sequence on intent and leads")
+    expansion_play: bool = param(True, unit="flag", doc="fire the expansion play on expansion readiness")
+    retention_play: bool = param(True, unit="flag", doc="fire retention recovery on usage drops, executive "
+                                 "changes and unhealthy renewals")
+    competitive_play: bool = param(True, unit="flag", doc="fire competitive defense when a customer shows intent")
     flex_ads: float = param(1.0, lo=0, hi=50, unit="touches/member/week",
                             doc="extra ad touches to the whole committee while an acquisition play runs")
     flex_email: float = param(0.5, lo=0, hi=50, unit="touches/member/week",

@@ -63,7 +63,8 @@ class TieredParams(PolicyParams):
                                 doc="weight of contract value (log, scaled 0-1) in the list score")
     weight_intent: float = param(0.5, lo=0, hi=100, unit="-",
                                  doc="weight of observed intent in the list score (used at reviews)")
-    include_customers: bool = True
+    include_customers: bool = param(True, unit="flag", doc="existing customers can be on the list "
+                                    "(ABX: land and expand); false keeps the list to prospects (ABM)")
     review_weeks: int = param(13, lo=0, hi=2600, unit="weeks",
                               doc="weeks between list reviews (0: the list is never reviewed)")
     cadence_untargeted: list[float] = param([0.1, 0.05, 0.0, 0.0, 0.0], lo=0, hi=50, length=5,

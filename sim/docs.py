@@ -1,0 +1,62 @@
+"""The parameter reference (``docs/parameters.md``), generated from the config declarations.
+
+``python -m sim.docs > docs/parameters.md``; a test keeps the file in step with the code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sim.config import CHANNELS, SEGMENTS, TIERS, Config
+from sim.policies import REGISTRY
+
+LIST_LABELS = {3: "per segment (" + ", ".join(SEGMENTS) + ")", 5: "per channel (" + ", ".join(CHANNELS) + ")",
+               4: "per tier (" + ", ".join(TIERS) + ")"}
+
+
+def _range(meta: dict) -> str:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is None and hi is None:
+        return ""
+    return f"[{'' if lo is None else lo}, {'' if hi is None else hi}]"
+
+
+def _rows(cls: type, prefix: str) -> list[str]:
+    rows = []
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        default = (f.default_factory() if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                   else f.default)
+        if dataclasses.is_dataclass(default):
+            rows += _rows(type(default), key)
+            continue
+        meta = dict(f.metadata)
+        doc = meta.get("doc", "")
+        if meta.get("length") and "per " not in doc and meta["length"] in LIST_LABELS:
+            doc += f"; {LIST_LABELS[meta['length']]}"
+        if meta.get("total") is not None:
+            doc += f"; must add up to {meta['total']}"
+        rows.append(f"| `{key}` | `{default}` | {meta.get('unit', '')} | {_range(meta)} | {doc} | "
+                    f"{meta.get('source', '')} |")
+    return rows
+
+
+def parameters_markdown() -> str:
+    """Every config key with its default, unit, allowed range, meaning and source."""
+    head = ["| key | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
+    lines = ["# Parameter reference", "",
+             "Generated from `sim/config.py` and `sim/policies/` by `python -m sim.docs > docs/parameters.md`; "
+             "do not edit. Defaults are the schema's; market presets in `configs/market/` override some of them. "
+             "Sources are rows of `../shared/CALIBRATION.md`.", "", "## Run, market and vendor", "", *head]
+    lines += [r for r in _rows(Config, "") if not r.startswith("| `strategy.")]
+    for family, policies in REGISTRY.items():
+        for name, cls in sorted(policies.items()):
+            lines += ["", f"## Policy `strategy.{family}.policy: {name}`", "", (cls.__doc__ or "").strip().split("\n")[0],
+                      ""]
+            rows = [r for r in _rows(cls.Params, f"strategy.{family}") if not r.startswith(f"| `strategy.{family}.policy`")]
+            lines += [*head, *rows] if rows else ["No parameters."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(parameters_markdown(), end="")

@@ -1,0 +1,71 @@
+"""The notebook API, Mesa agents, stories and the metrics glossary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import pytest
+from helpers import cached_run
+
+from sim.metrics import SUMMARY, WEEKLY, glossary_markdown
+from sim.model import ABXModel
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_results_hold_dataframes_and_the_model():
+    res = cached_run("abx", 0, 60, 800)
+    assert set(SUMMARY) == set(res.summary)
+    assert list(res.timeseries.columns) == list(WEEKLY)
+    assert len(res.accounts) == 800 and isinstance(res.model, ABXModel)
+
+
+def test_the_model_is_a_mesa_model_with_agents_for_accounts_members_and_teams():
+    res = cached_run("abx", 0, 60, 800)
+    model = res.model
+    assert isinstance(model, mesa.Model) and model.steps == 60
+    assert len(model.account_agents) == 800 and len(model.teams) == 5
+    one = model.account_agents.select(lambda a: a.tier == "one_to_one")
+    assert len(one) == 10
+    account = next(iter(one))
+    committee = account.committee
+    assert isinstance(committee, mesa.agent.AgentSet)
+    assert len(committee) == model.accounts.m_count[account.index]
+    assert committee.agg("trust", min) >= 0
+    table = account.committee_table()
+    assert list(table.role)[:2] == ["economic_buyer", "champion"]
+    assert {t.name for t in model.teams} == {"marketing", "sdr", "ae", "cs", "executive"}
+
+
+def test_stories_tell_what_happened_to_tracked_accounts():
+    res = cached_run("abx", 0, 60, 800)
+    tracked = res.stories.account.unique()
+    assert 1 <= len(tracked) <= res.config.output.story_accounts
+    one_to_one = int(res.accounts.index[res.accounts.tier == "one_to_one"][0])
+    story = res.story(one_to_one)
+    assert len(story) > 0 and story.week.is_monotonic_increasing
+    assert {"touches", "stage"} <= set(story.kind)
+    assert all(isinstance(d, str) for d in story.detail)
+
+
+def test_chosen_story_ids_are_tracked():
+    res = cached_run("abm", 0, 60, 800, ("output.story_ids=[17,42]",))
+    assert {17, 42} <= set(res.stories.account)
+
+
+def test_docs_metrics_glossary_is_generated_from_the_code():
+    assert (ROOT / "docs/metrics.md").read_text() == glossary_markdown(), (
+        "regenerate with: python -m sim.metrics > docs/metrics.md")
+
+
+def test_docs_parameter_reference_is_generated_from_the_code():
+    from sim.docs import parameters_markdown
+
+    assert (ROOT / "docs/parameters.md").read_text() == parameters_markdown(), (
+        "regenerate with: python -m sim.docs > docs/parameters.md")
+
+
+@pytest.mark.parametrize("key", sorted(SUMMARY))
+def test_every_summary_metric_is_documented(key):
+    assert f"`{key}`" in (ROOT / "docs/metrics.md").read_text()

@@ -1,0 +1,120 @@
+"""The ``abx-sim`` command end to end, in temporary folders (never the repository)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import SMALL_TIERS
+
+from sim.api import config_dir
+from sim.outputs import atomic_write
+
+ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
+SMALL = ["market.n_accounts=600", "horizon_weeks=20", *SMALL_TIERS]
+REQUIRED_SUMMARY = ["pipeline_created_usd", "bookings_usd", "win_rate", "no_decision_rate", "sales_cycle_weeks",
+                    "avg_deal_usd", "time_to_pipeline_weeks", "committee_coverage", "mqa_count", "arr_end_usd",
+                    "nrr", "grr", "logo_churn_rate", "expansion_arr_usd", "spend_usd", "cac_usd", "roi",
+                    "collisions_per_account", "trust_index", "theater_share", "mql_count", "ctr"]
+
+
+def abx_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([ABX_SIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_a_run_writes_every_output_and_prints_a_summary(tmp_path):
+    out = tmp_path / "run"
+    proc = abx_sim(*SMALL, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for label in ("pipeline created", "win rate", "sales cycle", "NRR", "GRR", "logo churn", "go-to-market spend",
+                  "CAC", "collisions", "trust", "theater", f"Outputs: {out}"):
+        assert label in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(REQUIRED_SUMMARY) <= set(summary) and all(np.isfinite(v) for v in summary.values())
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert len(ts) == 20 and {"week", "arr_usd", "pipeline_created_usd", "trust_mean"} <= set(ts.columns)
+    accounts = pd.read_parquet(out / "accounts.parquet")
+    assert len(accounts) == 600
+    assert {"segment", "tier", "stage", "acv_potential_usd", "week_opportunity", "week_decision", "arr_usd"} <= set(
+        accounts.columns)
+    assert len(pd.read_parquet(out / "story.parquet")) > 0
+    for png in ("funnel.png", "arr_bridge.png", "pipeline_by_tier.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert (out / ".hydra" / "config.yaml").is_file()
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_runs_from_any_folder_and_the_same_seed_writes_identical_files(tmp_path):
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    for name in ("a", "b"):
+        proc = abx_sim(*SMALL, "seed=5", f"hydra.run.dir={tmp_path / name}", "output.figures=false", cwd=elsewhere)
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "a/summary.json").read_bytes() == (tmp_path / "b/summary.json").read_bytes()
+    for table in ("timeseries", "accounts", "story"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"a/{table}.parquet"),
+                                      pd.read_parquet(tmp_path / f"b/{table}.parquet"))
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["market.n_accounts=-5"], "market.n_accounts = -5: must lie in [1, 5000000]"),
+    (["market.buyers.p_turnover_year=1.5"], "must lie in [0, 1]"),
+    (["market.segment_shares=[0.5,0.6,0.1]"], "must add up to 1.0"),
+    (["strategy.tiering.n_one_to_many=20000"], "more than market.n_accounts"),
+    (["strategy.tiering.policy=bogus"], "unknown tiering policy"),
+    (["strategy=bogus"], "strategy=bogus: no such option; available: abm, abx, channel"),
+    (["market=mars"], "market=mars: no such option"),
+    (["market.n_accounts=abc"], "market.n_accounts"),
+    (["strategy.orchestration.nonsense=3"], "strategy.orchestration.nonsense: unknown key"),
+    (["horizon_weeks=2", "hydra.run.dir=/proc/abx-sim-cannot-write-here"], "cannot write outputs"),
+])
+def test_user_mistakes_get_one_line_and_exit_2_without_a_traceback(tmp_path, args, expected):
+    proc = abx_sim(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("abx-sim: error: ")
+    assert expected in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "outputs").exists()  # nothing is created for a rejected run
+
+
+def test_help_lists_every_config_option(tmp_path):
+    proc = abx_sim("--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    root = config_dir()
+    for group in ("market", "strategy", "strategy/tiering", "strategy/orchestration", "strategy/personalization"):
+        options = sorted(p.stem for p in (root / group).glob("*.yaml"))
+        assert re.search(rf"^{re.escape(group)}: {', '.join(options)}$", proc.stdout, re.M), group
+
+
+def test_cfg_job_prints_the_resolved_config(tmp_path):
+    proc = abx_sim("--cfg", "job", "strategy=abm", "seed=7", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "seed: 7" in proc.stdout and "policy: siloed" in proc.stdout and "n_accounts: 10000" in proc.stdout
+
+
+def test_a_failed_write_leaves_neither_the_file_nor_a_temporary(tmp_path):
+    target = tmp_path / "table.parquet"
+
+    def half_write(path: Path) -> None:
+        path.write_bytes(b"partial")
+        raise KeyboardInterrupt  # killed mid-write
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, half_write)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("override", "sweep"), [
+    ("strategy=abm,abx", True), ("seed=range(3)", True), ("market.segment_shares=[0.5,0.4,0.1]", False),
+    ("output.story_ids=[1,2]", False), ("seed=3", False), ("x='a,b'", False), ("a=[1,2],[3,4]", True),
+])
+def test_sweep_detection_ignores_commas_inside_lists(override, sweep):
+    from sim.cli import is_sweep
+
+    assert is_sweep(override) is sweep
