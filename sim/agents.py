@@ -140,8 +140,9 @@ class VendorTeam(mesa.Agent):
     @property
     def headcount(self) -> float:
         v = self.model.cfg.vendor
-        return float({Team.MARKETING: v.n_marketers, Team.SDR: v.n_sdr, Team.AE: v.n_ae, Team.CS: self.model.csm_headcount(),
-                      Team.EXECUTIVE: 1}[self.team])
+        heads = {Team.MARKETING: v.n_marketers, Team.SDR: v.n_sdr, Team.AE: v.n_ae,
+                 Team.CS: self.model.csm_headcount(), Team.EXECUTIVE: 1}
+        return float(heads[self.team])
 
     @property
     def weekly_capacity(self) -> str:

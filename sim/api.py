@@ -23,8 +23,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import Config, validate
-from sim.policies import REGISTRY
 from sim.model import ABXModel
+from sim.policies import REGISTRY
 
 
 def config_dir() -> Path:

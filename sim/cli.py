@@ -37,7 +37,8 @@ TABLE = {
     "Cost": [("spend_usd", "go-to-market spend", "usd"), ("cac_usd", "CAC per new logo", "usd"),
              ("cac_payback_months", "CAC payback", "months"), ("roi", "ROI (first-year gross profit)", "pct")],
     "Buyer experience": [("collisions_per_account", "collisions per account", "num"),
-                         ("trust_index", "trust index (0-1)", "num"), ("theater_share", "touches seen as theater", "pct"),
+                         ("trust_index", "trust index (0-1)", "num"),
+                         ("theater_share", "touches seen as theater", "pct"),
                          ("touches_per_member", "touches per member", "num")],
     "Channel metrics": [("mql_count", "MQLs", "int"), ("ctr", "ad CTR", "pct")],
 }
@@ -139,7 +140,7 @@ def preflight(args: list[str]) -> None:
         fail(condense(exc))
     HydraConfig.instance().set_config(cfg)
     try:
-        validate(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]))
+        validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
     except ConfigError as exc:
         fail(str(exc))
     run_dir = Path(str(cfg.hydra.run.dir)).absolute()

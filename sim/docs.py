@@ -51,9 +51,10 @@ def parameters_markdown() -> str:
     lines += [r for r in _rows(Config, "") if not r.startswith("| `strategy.")]
     for family, policies in REGISTRY.items():
         for name, cls in sorted(policies.items()):
-            lines += ["", f"## Policy `strategy.{family}.policy: {name}`", "", (cls.__doc__ or "").strip().split("\n")[0],
-                      ""]
-            rows = [r for r in _rows(cls.Params, f"strategy.{family}") if not r.startswith(f"| `strategy.{family}.policy`")]
+            summary = (cls.__doc__ or "").strip().split("\n")[0]
+            lines += ["", f"## Policy `strategy.{family}.policy: {name}`", "", summary, ""]
+            own = f"| `strategy.{family}.policy`"
+            rows = [r for r in _rows(cls.Params, f"strategy.{family}") if not r.startswith(own)]
             lines += [*head, *rows] if rows else ["No parameters."]
     return "\n".join(lines) + "\n"
 

@@ -27,7 +27,7 @@ run with one seed faces the same world (common random numbers); the *vendor* str
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -39,7 +39,7 @@ from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
 from sim.metrics import Recorder, summarize
-from sim.policies import Plan, make_policy
+from sim.policies import OrchestrationPolicy, PersonalizationPolicy, Plan, TieringPolicy, make_policy
 from sim.state import NEVER, Outcome, Play, Signal, Stage
 from sim.story import StoryLog
 from sim.vendor import collisions, deliver_marketing
@@ -95,9 +95,9 @@ class ABXModel(mesa.Model):
         self._segment_of_member = self.accounts.segment[self.members.acct]
 
         s = c.strategy
-        self.tiering = make_policy("tiering", s.tiering)
-        self.orchestration = make_policy("orchestration", s.orchestration)
-        self.personalization = make_policy("personalization", s.personalization)
+        self.tiering = cast(TieringPolicy, make_policy("tiering", s.tiering))
+        self.orchestration = cast(OrchestrationPolicy, make_policy("orchestration", s.orchestration))
+        self.personalization = cast(PersonalizationPolicy, make_policy("personalization", s.personalization))
         self.cadence = self.tiering.cadence()
         self.accounts.tier = self.tiering.assign(self)
         for policy in (self.tiering, self.orchestration, self.personalization):
@@ -195,7 +195,7 @@ class ABXModel(mesa.Model):
             a.in_market, a.ti_window_end, mean_len, w, market.weekly_probability(mc.p_window_start_year),
             rng.random(n), rng.random(n))
         self.recorder.add("window_starts", int(opened.sum()))
-        self._researched = researched = market.research_intent(a.in_market, rng.random(n), mc.p_research_week, mc.p_false_intent_week)
+        researched = market.research_intent(a.in_market, rng.random(n), mc.p_research_week, mc.p_false_intent_week)
         a.intent_obs = market.observe_intent(a.intent_obs, researched, rng.random(n),
                                              self.orchestration.intent_coverage())
         self._usage_shock = rng.random(n) < USAGE_SHOCK_WEEK
@@ -233,7 +233,7 @@ class ABXModel(mesa.Model):
             sig[mask] |= int(bit)
         new = sig & ~self.signals
         self.story.log(w, new != 0, "signal",
-                       lambda i: ", ".join(s.name.lower() for s in Signal if new[i] & s))
+                       lambda i: ", ".join(str(s.name).lower() for s in Signal if new[i] & s))
         self.signals = sig
         prospect = a.stage < Stage.OPPORTUNITY
         surging = (sig & Signal.INTENT_SURGE) != 0
@@ -294,9 +294,9 @@ class ABXModel(mesa.Model):
         for tier, spend in zip(TIERS, np.bincount(a.tier, d.program_cost, len(TIERS)), strict=True):
             rec.add(f"spend_tier_{tier}_usd", float(spend))
         salary = np.asarray(v.salary_usd_year) / 52.0
-        for team, heads, cost in zip(("marketers", "sdr", "ae", "csm"), (v.n_marketers, v.n_sdr, v.n_ae, self.csm_headcount()),
-                                     salary, strict=True):
-            rec.add(f"spend_{team}_usd", heads * cost)
+        heads = (v.n_marketers, v.n_sdr, v.n_ae, self.csm_headcount())
+        for team, head, cost in zip(("marketers", "sdr", "ae", "csm"), heads, salary, strict=True):
+            rec.add(f"spend_{team}_usd", head * cost)
         rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * self.orchestration.intent_coverage())
         rec.add("sdr_worked", int(self._sdr_work.sum()))
         for p in Play:
@@ -524,7 +524,7 @@ class ABXModel(mesa.Model):
             targets = rng.choice(n, size=n_ref, p=weights / weights.sum())
             hit = np.bincount(targets, minlength=n) > 0
             peer = self.members_of(hit)
-            m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, np.float32(1.0))
+            m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, 1.0)
             m.opinion[peer] += 0.3 * (1.0 - m.opinion[peer])
             m.trust[peer] += 0.1 * (1.0 - m.trust[peer])
             rec.add("referrals", n_ref)

@@ -11,14 +11,17 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 if TYPE_CHECKING:
     from sim.api import Results
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -41,7 +44,7 @@ def write_results(res: Results, folder: Path, figures: bool = True) -> list[Path
     written = []
     for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
         path = folder / f"{name}.parquet"
-        atomic_write(path, lambda p, df=df: df.to_parquet(p, index=False))
+        atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
     if figures:
         from sim.plots import save_figures

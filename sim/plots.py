@@ -6,18 +6,19 @@ palette (Okabe-Ito).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sim.config import TIERS  # noqa: E402
-from sim.outputs import atomic_write  # noqa: E402
+from sim.config import TIERS
+from sim.outputs import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -92,7 +93,7 @@ def save_figures(res: Results, folder: Path) -> list[Path]:
     paths = []
     for name, fig in figures.items():
         path = folder / name
-        atomic_write(path, lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
+        atomic_write(path, partial(fig.savefig, dpi=110, format="png"))
         plt.close(fig)
         paths.append(path)
     return paths

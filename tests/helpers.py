@@ -23,7 +23,8 @@ def small_config(strategy: str = "abx", n_accounts: int = 1500, weeks: int = 52,
 
 
 @functools.cache
-def cached_run(strategy: str, seed: int, weeks: int = 52, n_accounts: int = 1500, extra: tuple[str, ...] = ()) -> Results:
+def cached_run(strategy: str, seed: int, weeks: int = 52, n_accounts: int = 1500,
+               extra: tuple[str, ...] = ()) -> Results:
     """A small run, computed once per test session."""
     return run(small_overrides(strategy, n_accounts, weeks, f"seed={seed}", *extra))
 

@@ -1,0 +1,1 @@
+"""Mechanisms: the model's rules as small pure functions of arrays."""

@@ -20,7 +20,8 @@ def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, b:
     delivered: a touch delivers only what it both claims and has researched, ``min(claim, depth)``
     (CAL-5.1, CAL-5.7).
     """
-    r = b.relevance_generic + b.relevance_role_match * role_matched + b.relevance_personalization * np.minimum(claim, depth)
+    delivered = np.minimum(claim, depth)
+    r = b.relevance_generic + b.relevance_role_match * role_matched + b.relevance_personalization * delivered
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
@@ -47,7 +48,7 @@ def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trus
     return np.minimum(rel_trust * (1.0 - fatigue), 2.0).astype(np.float32)
 
 
-def saturate(level: np.ndarray, rate: float, dose: np.ndarray) -> np.ndarray:
+def saturate(level: np.ndarray, rate: float, dose: np.ndarray | float) -> np.ndarray:
     """Diminishing returns: move ``level`` (0-1) toward 1 by ``1 - exp(-rate * dose)`` of the gap."""
     return (level + (1.0 - level) * -np.expm1(-rate * dose)).astype(np.float32)
 

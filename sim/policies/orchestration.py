@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class RoutingParams(PolicyParams):
 class Routing(OrchestrationPolicy):
     """Shared bookkeeping: sales decides once per lead whether to follow it up."""
 
+    @override
     def setup(self, model: ABXModel) -> None:
         n = model.n_accounts
         self._decided = np.zeros(n, dtype=bool)
@@ -54,6 +55,8 @@ class Routing(OrchestrationPolicy):
 
 @dataclass
 class SiloedParams(RoutingParams):
+    """Parameters of siloed orchestration."""
+
     sales_list_size: int = param(300, lo=0, unit="accounts", doc="named accounts sales prospects on its own")
     list_overlap: float = param(0.5, lo=0, hi=1, unit="share",
                                 doc="share of sales' named list taken from marketing's target list",
@@ -74,18 +77,20 @@ class Siloed(Routing):
 
     Params = SiloedParams
 
+    @override
     def setup(self, model: ABXModel) -> None:
         super().setup(model)
         a = model.accounts
         size = min(self.p.sales_list_size, model.n_accounts)
         by_value = np.argsort(-a.acv_potential, kind="stable")
         on_mkt_list = a.tier[by_value] > 0
-        from_mkt = by_value[on_mkt_list][: int(round(self.p.list_overlap * size))]
+        from_mkt = by_value[on_mkt_list][: round(self.p.list_overlap * size)]
         own = by_value[~on_mkt_list][: size - len(from_mkt)]
         self.sales_list = np.zeros(model.n_accounts, dtype=bool)
         self.sales_list[from_mkt] = True
         self.sales_list[own] = True
 
+    @override
     def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
         a = model.accounts
         n = len(a)
@@ -107,6 +112,8 @@ class Siloed(Routing):
 
 @dataclass
 class SignalParams(RoutingParams):
+    """Parameters of signal-driven orchestration."""
+
     intent_coverage: float = param(0.8, lo=0, hi=1, unit="share",
                                    doc="share of an account's research the vendor's intent data sees")
     follow_up_rate: float = param(0.95, lo=0, hi=1, unit="share",
@@ -146,6 +153,7 @@ class SignalDriven(Routing):
 
     Params = SignalParams
 
+    @override
     def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
         p, a, sig = self.p, model.accounts, model.signals
         n = len(a)

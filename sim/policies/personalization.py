@@ -7,6 +7,7 @@ between what a touch claims and the research behind it, as the recipient perceiv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import override
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from sim.policies.base import PersonalizationPolicy, PolicyParams, register
 class Generic(PersonalizationPolicy):
     """Generic messaging: no research, no personal claim, one message for every role."""
 
+    @override
     def treat(self, tier: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         zeros = np.zeros(len(tier), dtype=np.float32)
         return zeros, zeros, np.zeros(len(tier), dtype=bool)
@@ -25,6 +27,8 @@ class Generic(PersonalizationPolicy):
 
 @dataclass
 class ResearchedParams(PolicyParams):
+    """Parameters of researched personalization."""
+
     depth_by_tier: list[float] = param([0.0, 0.1, 0.4, 1.0], lo=0, hi=1, length=4, unit="0-1",
                                        doc="research depth per tier (untargeted, 1:many, 1:few, 1:1)",
                                        source="CAL-4.1, CAL-5.7")
@@ -38,6 +42,7 @@ class Researched(PersonalizationPolicy):
 
     Params = ResearchedParams
 
+    @override
     def treat(self, tier: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         depth = np.asarray(self.p.depth_by_tier, dtype=np.float32)[tier]
         return depth, depth, tier >= self.p.role_match_min_tier

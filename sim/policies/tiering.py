@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -33,6 +33,8 @@ def rank_accounts(score: np.ndarray, eligible: np.ndarray, sizes: tuple[int, int
 
 @dataclass
 class NoTieringParams(PolicyParams):
+    """Parameters of marketing without a target list."""
+
     cadence: list[float] = param([0.3, 0.2, 0.005, 0.0, 0.0], lo=0, hi=50, length=5,
                                  unit="touches/member/week",
                                  doc="touches per channel every account receives (no list)")
@@ -44,9 +46,11 @@ class NoTiering(TieringPolicy):
 
     Params = NoTieringParams
 
+    @override
     def assign(self, model: ABXModel) -> np.ndarray:
         return np.zeros(model.n_accounts, dtype=np.int8)
 
+    @override
     def cadence(self) -> np.ndarray:
         table = np.zeros((4, 5), dtype=np.float32)
         table[0] = self.p.cadence
@@ -55,6 +59,8 @@ class NoTiering(TieringPolicy):
 
 @dataclass
 class TieredParams(PolicyParams):
+    """Parameters of tiered target lists."""
+
     n_one_to_one: int = param(20, lo=0, unit="accounts", doc="1:1 list size", source="CAL-4.1, CAL-4.9")
     n_one_to_few: int = param(200, lo=0, unit="accounts", doc="1:few list size", source="CAL-4.9")
     n_one_to_many: int = param(2000, lo=0, unit="accounts", doc="1:many list size", source="CAL-4.9")
@@ -77,6 +83,7 @@ class TieredParams(PolicyParams):
                                             unit="touches/member/week", doc="1:1 cadence per channel",
                                             source="CAL-4.1")
 
+    @override
     def check(self, n_accounts: int, path: str) -> None:
         total = self.n_one_to_one + self.n_one_to_few + self.n_one_to_many
         if total > n_accounts:
@@ -95,6 +102,7 @@ class Tiered(TieringPolicy):
         super().__init__(params)
         self.review_weeks = params.review_weeks or None
 
+    @override
     def assign(self, model: ABXModel) -> np.ndarray:
         a = model.accounts
         log_value = np.log(a.acv_potential)
@@ -106,6 +114,7 @@ class Tiered(TieringPolicy):
         return rank_accounts(score, eligible,
                              (self.p.n_one_to_one, self.p.n_one_to_few, self.p.n_one_to_many))
 
+    @override
     def cadence(self) -> np.ndarray:
         p = self.p
         return np.array([p.cadence_untargeted, p.cadence_one_to_many, p.cadence_one_to_few,
