@@ -124,17 +124,17 @@ class DealConfig:
     cycle_weeks: list[float] = param([4.0, 12.0, 26.0], lo=1, hi=260, length=3, unit="weeks",
                                      doc="sales cycle at typical consensus (0.5) and full effort, per segment",
                                      source="CAL-2.5, CAL-2.6")
-    win_logit_base: float = param(-2.7, lo=-20, hi=20, unit="logit",
+    win_logit_base: float = param(-2.5, lo=-20, hi=20, unit="logit",
                                   doc="log-odds of the vendor winning a decided deal at neutral support")
-    win_logit_support: float = param(1.5, lo=0, hi=20, unit="logit/unit",
+    win_logit_support: float = param(1.0, lo=0, hi=20, unit="logit/unit",
                                      doc="log-odds added per unit of influence-weighted committee support")
-    win_logit_coverage: float = param(1.0, lo=0, hi=20, unit="logit/unit",
+    win_logit_coverage: float = param(0.6, lo=0, hi=20, unit="logit/unit",
                                       doc="log-odds added per unit of committee coverage (multi-threading)")
     win_logit_fit: float = param(1.5, lo=0, hi=20, unit="logit/unit",
                                  doc="log-odds added per unit of true ICP fit")
     competitor_strength: float = param(0.0, lo=-10, hi=10, unit="logit",
                                        doc="log-odds taken away by competitors' strength in this market")
-    no_decision_base: float = param(0.4, lo=0, hi=1, unit="probability",
+    no_decision_base: float = param(0.3, lo=0, hi=1, unit="probability",
                                     doc="chance a deal ends in no decision at zero consensus",
                                     source="CAL-1.3 (unhealthy conflict)")
     deal_size_coverage: float = param(0.6, lo=0, hi=5, unit="share of ACV",
@@ -158,7 +158,7 @@ class CustomerConfig:
                                       doc="weekly adoption gain with full CS coverage")
     adoption_drift_week: float = param(0.004, lo=0, hi=1, unit="share/week",
                                        doc="weekly adoption erosion without attention")
-    churn_base_year: list[float] = param([0.24, 0.12, 0.06], lo=0, hi=1, length=3,
+    churn_base_year: list[float] = param([0.28, 0.15, 0.07], lo=0, hi=1, length=3,
                                          unit="probability/renewal",
                                          doc="renewal churn chance at average health, per segment",
                                          source="CAL-3.2, CAL-3.3")
@@ -167,10 +167,10 @@ class CustomerConfig:
     churn_in_market_logit: float = param(1.0, lo=0, hi=20, unit="logit",
                                          doc="churn log-odds added when the customer is in market "
                                              "(evaluating competitors) at renewal")
-    p_expand_base: float = param(0.25, lo=0, hi=1, unit="probability/renewal",
+    p_expand_base: float = param(0.15, lo=0, hi=1, unit="probability/renewal",
                                  doc="chance of expansion at renewal at average health",
                                  source="CAL-3.3 (15-16% of new value from upsell)")
-    expansion_share_mean: float = param(0.25, lo=0, hi=5, unit="share of ARR",
+    expansion_share_mean: float = param(0.2, lo=0, hi=5, unit="share of ARR",
                                         doc="mean size of an expansion relative to current ARR")
     p_contract_base: float = param(0.12, lo=0, hi=1, unit="probability/renewal",
                                    doc="chance of contraction at renewal at average health")
@@ -237,12 +237,12 @@ class VendorConfig:
                                        "on each channel", source="CAL-6.3")
     ad_ctr: float = param(0.004, lo=0, hi=1, unit="clicks/impression",
                           doc="click-through rate of a fully relevant ad touch (channel metric)")
-    research_usd_year: float = param(20_000.0, lo=0, unit="USD/account/year",
+    research_usd_year: float = param(30_000.0, lo=0, unit="USD/account/year",
                                      doc="cost of full (depth 1) account research; cost grows as depth**2",
                                      source="CAL-4.1")
     intent_data_usd_year: float = param(150_000.0, lo=0, unit="USD/year",
                                         doc="intent-data subscription at full coverage (scales with coverage)")
-    mqa_coverage: float = param(0.35, lo=0, hi=1, unit="share of influence",
+    mqa_coverage: float = param(0.5, lo=0, hi=1, unit="share of influence",
                                 doc="an account is an MQA when engaged members hold this share of its "
                                     "committee's influence")
     sales_touch_effect: float = param(1.0, lo=0, hi=10, unit="dose/touch",

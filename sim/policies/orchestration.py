@@ -25,7 +25,7 @@ class RoutingParams(PolicyParams):
                                    doc="share of an account's research the vendor's intent data sees")
     intent_threshold: float = param(0.35, lo=0, hi=1, unit="0-1",
                                     doc="observed intent above which an intent-surge signal fires")
-    follow_up_rate: float = param(0.5, lo=0, hi=1, unit="share",
+    follow_up_rate: float = param(0.7, lo=0, hi=1, unit="share",
                                   doc="share of leads (MQAs, hand-raisers) sales commits to follow up",
                                   source="CAL-2.1 (MQL->SAL 40-60%), CAL-4.8")
 

@@ -79,7 +79,7 @@ class TieredParams(PolicyParams):
                                              unit="touches/member/week", doc="1:many cadence per channel")
     cadence_one_to_few: list[float] = param([1.0, 0.5, 0.04, 0.02, 0.0], lo=0, hi=50, length=5,
                                             unit="touches/member/week", doc="1:few cadence per channel")
-    cadence_one_to_one: list[float] = param([1.0, 1.0, 0.12, 0.06, 0.06], lo=0, hi=50, length=5,
+    cadence_one_to_one: list[float] = param([1.0, 1.0, 0.2, 0.1, 0.1], lo=0, hi=50, length=5,
                                             unit="touches/member/week", doc="1:1 cadence per channel",
                                             source="CAL-4.1")
 
