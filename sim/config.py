@@ -31,6 +31,21 @@ CHANNELS = ("ads", "email", "events", "direct_mail", "executive")
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
 
 
+def default_tier_size(size_at_10k: int, n_accounts: int) -> int:
+    """Default size of a tier: its size in a 10,000-account market (CAL-4.9), scaled down in
+    proportion for smaller markets and never scaled up (1:1 lists stay 10-50 accounts anywhere).
+
+    Config files use it as ``${abx_tier:20,${market.n_accounts}}``.
+
+    >>> default_tier_size(2000, 300), default_tier_size(2000, 50_000)
+    (60, 2000)
+    """
+    return min(int(size_at_10k), round(int(size_at_10k) * int(n_accounts) / 10_000))
+
+
+OmegaConf.register_new_resolver("abx_tier", default_tier_size, replace=True)
+
+
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key, the value and what is allowed."""
 
@@ -324,9 +339,10 @@ def check_fields(obj: Any, path: str) -> None:
         meta = f.metadata
         if not meta:
             continue
-        if isinstance(f.default, bool | str):  # flags and names: type-checked by OmegaConf, no range
-            if not isinstance(value, type(f.default)):
-                raise ConfigError(f"{key} = {_fmt(value)}: must be a {type(f.default).__name__}")
+        declared = {"bool": bool, "str": str}.get(str(f.type))  # annotations are strings here
+        if declared is not None:  # flags and names: no range
+            if not isinstance(value, declared):
+                raise ConfigError(f"{key} = {_fmt(value)}: must be a {declared.__name__}")
             continue
         values = value if isinstance(value, list) else [value]
         if meta["length"] is not None and len(values) != meta["length"]:

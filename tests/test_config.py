@@ -81,3 +81,10 @@ def test_small_overrides_are_valid_for_every_strategy():
 def test_market_configs_cite_calibration_rows():
     for path in (CONFIGS / "market").glob("*.yaml"):
         assert "CAL-" in Path(path).read_text(), path
+
+
+def test_default_tier_sizes_shrink_with_a_small_market_but_never_grow():
+    small = validate(compose_config(["market.n_accounts=300"])).strategy.tiering
+    assert (small.n_one_to_one, small.n_one_to_few, small.n_one_to_many) == (1, 6, 60)
+    large = validate(compose_config(["market.n_accounts=50000"])).strategy.tiering
+    assert (large.n_one_to_one, large.n_one_to_few, large.n_one_to_many) == (20, 200, 2000)

@@ -61,9 +61,15 @@ class NoTiering(TieringPolicy):
 class TieredParams(PolicyParams):
     """Parameters of tiered target lists."""
 
-    n_one_to_one: int = param(20, lo=0, unit="accounts", doc="1:1 list size", source="CAL-4.1, CAL-4.9")
-    n_one_to_few: int = param(200, lo=0, unit="accounts", doc="1:few list size", source="CAL-4.9")
-    n_one_to_many: int = param(2000, lo=0, unit="accounts", doc="1:many list size", source="CAL-4.9")
+    n_one_to_one: int = param("${abx_tier:20,${market.n_accounts}}", lo=0, unit="accounts",
+                              doc="1:1 list size (default: 20, scaled down in markets under 10,000 accounts)",
+                              source="CAL-4.1, CAL-4.9")
+    n_one_to_few: int = param("${abx_tier:200,${market.n_accounts}}", lo=0, unit="accounts",
+                              doc="1:few list size (default: 200, scaled down below 10,000 accounts)",
+                              source="CAL-4.9")
+    n_one_to_many: int = param("${abx_tier:2000,${market.n_accounts}}", lo=0, unit="accounts",
+                               doc="1:many list size (default: 2,000, scaled down below 10,000 accounts)",
+                               source="CAL-4.9")
     weight_fit: float = param(1.0, lo=0, hi=100, unit="-", doc="weight of observed fit in the list score")
     weight_value: float = param(0.5, lo=0, hi=100, unit="-",
                                 doc="weight of contract value (log, scaled 0-1) in the list score")
