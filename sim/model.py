@@ -118,6 +118,7 @@ class ABXModel(mesa.Model):
         self._ae_effort = np.zeros(self.n_accounts, dtype=np.float32)
         self._sdr_work = np.zeros(self.n_accounts, dtype=bool)
         self._cs_work = np.zeros(self.n_accounts, dtype=bool)
+        self._last_play = np.zeros(self.n_accounts, dtype=np.int8)
         self.story = StoryLog(self.n_accounts, self._story_accounts())
         from sim.agents import create_agents  # agents import this module
 
@@ -302,7 +303,9 @@ class ABXModel(mesa.Model):
         for p in Play:
             if p != Play.NONE:
                 rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
-        self.story.log(w, plan.play != Play.NONE, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play")
+        started = (plan.play != Play.NONE) & (plan.play != self._last_play)
+        self.story.log(w, started, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play starts")
+        self._last_play = plan.play
         self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, t))
         return t, d.depth
 
