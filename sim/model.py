@@ -42,7 +42,7 @@ from sim.metrics import Recorder, summarize
 from sim.policies import OrchestrationPolicy, PersonalizationPolicy, Plan, TieringPolicy, make_policy
 from sim.state import NEVER, Outcome, Play, Signal, Stage
 from sim.story import StoryLog
-from sim.vendor import collisions, deliver_marketing
+from sim.vendor import Delivery, allocate, collisions, deliver_marketing
 
 ADS = CHANNELS.index("ads")
 KEY_CONTACT_SEATS = 2  # SDR and CS conversations reach the first seats: economic buyer and champion
@@ -92,7 +92,6 @@ class ABXModel(mesa.Model):
         self.week = -1  # index of the week being simulated (0-based); -1 before the first
         self.signals = np.zeros(self.n_accounts, dtype=np.int32)
         self._seat = np.arange(self.n_members) - self.accounts.m_start[self.members.acct]
-        self._segment_of_member = self.accounts.segment[self.members.acct]
 
         s = c.strategy
         self.tiering = cast(TieringPolicy, make_policy("tiering", s.tiering))
@@ -247,9 +246,9 @@ class ABXModel(mesa.Model):
         a, m, v, rec, rng = self.accounts, self.members, self.cfg.vendor, self.recorder, self.rng
         n = self.n_accounts
         prospect = a.stage < Stage.OPPORTUNITY
-        self._sdr_work = deals.allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
+        self._sdr_work = allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
         # A CSM proactively reaches about a quarter of a full book in a week.
-        self._cs_work = deals.allocate(plan.cs_priority, self.csm_headcount() * v.csm_book_accounts / 4.0)
+        self._cs_work = allocate(plan.cs_priority, self.csm_headcount() * v.csm_book_accounts / 4.0)
         open_opp = a.stage == Stage.OPPORTUNITY
         ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
         self._ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
@@ -283,10 +282,24 @@ class ABXModel(mesa.Model):
         self._touched |= touched_acct
         self._last_marketing[mkt_acct > 0.5] = w
 
-        customer = a.stage >= Stage.ONBOARDING
         rec.add("touches", float(t.count.sum()))
         rec.add("theater_touches", float(t.theater.sum()))
         rec.add("collisions", int(t.collisions.sum()))
+        rec.add("sdr_worked", int(self._sdr_work.sum()))
+        self._record_spend(d)
+        for p in Play:
+            if p != Play.NONE:
+                rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
+        started = (plan.play != Play.NONE) & (plan.play != self._last_play)
+        self.story.log(w, started, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play starts")
+        self._last_play = plan.play
+        self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, t))
+        return t, d.depth
+
+    def _record_spend(self, d: Delivery) -> None:
+        """Book this week's spend by channel, tier, team, research and intent data."""
+        a, v, rec = self.accounts, self.cfg.vendor, self.recorder
+        customer = a.stage >= Stage.ONBOARDING
         rec.set("budget_delivered_share", d.budget_share)
         rec.add("spend_research_usd", d.research_spend)
         rec.add("spend_customers_usd", float(d.program_cost[customer].sum()))
@@ -299,15 +312,6 @@ class ABXModel(mesa.Model):
         for team, head, cost in zip(("marketers", "sdr", "ae", "csm"), heads, salary, strict=True):
             rec.add(f"spend_{team}_usd", head * cost)
         rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * self.orchestration.intent_coverage())
-        rec.add("sdr_worked", int(self._sdr_work.sum()))
-        for p in Play:
-            if p != Play.NONE:
-                rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
-        started = (plan.play != Play.NONE) & (plan.play != self._last_play)
-        self.story.log(w, started, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play starts")
-        self._last_play = plan.play
-        self.story.log(w, touched_acct, "touches", lambda i: self._touch_detail(i, t))
-        return t, d.depth
 
     def _touch_detail(self, i: int, t: Touches) -> str:
         mine = self.members.acct[t.idx] == i
@@ -386,7 +390,8 @@ class ABXModel(mesa.Model):
         a.ti_first_signal[opp & (a.ti_first_signal == NEVER)] = w
         rec.add("opps_created", int(opp.sum()))
         rec.add("pipeline_created_usd", float(amount[opp].sum()))
-        influenced = opp & (a.ti_first_signal >= 0) & (w - self._last_marketing <= TRACKED_MARKETING_WEEKS)
+        touched_recently = (self._last_marketing != NEVER) & (w - self._last_marketing <= TRACKED_MARKETING_WEEKS)
+        influenced = opp & touched_recently
         rec.add("pipeline_influenced_usd", float(amount[influenced].sum()))
         rec.add("signal_to_pipeline_weeks", float((w - a.ti_first_signal[opp]).sum()))
         self.story.log(w, opp, "opportunity", lambda i: f"opportunity opened, ${amount[i]:,.0f}/yr")

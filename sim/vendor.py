@@ -75,3 +75,18 @@ def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Genera
     hit = pairs > 0
     out[hit] = rng.binomial(pairs[hit], p_inconsistent)
     return out
+
+
+def allocate(priority: np.ndarray, capacity: float) -> np.ndarray:
+    """Mask of the (at most ``capacity``) accounts with the highest positive priority.
+
+    Ties break by account id, so allocation is deterministic.
+    """
+    idx = np.flatnonzero(priority > 0)
+    k = int(max(capacity, 0))
+    if len(idx) > k:
+        order = np.argsort(-priority[idx], kind="stable")
+        idx = idx[order[:k]]
+    mask = np.zeros(len(priority), dtype=bool)
+    mask[idx] = True
+    return mask

@@ -13,7 +13,7 @@ from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
 from sim.policies.tiering import rank_accounts
-from sim.vendor import budget_share, collisions, deliver_marketing, research_cost_week
+from sim.vendor import allocate, budget_share, collisions, deliver_marketing, research_cost_week
 
 B = BuyerConfig()
 D = DealConfig()
@@ -244,9 +244,9 @@ def test_veto_holders_stall_deals():
 
 def test_allocate_takes_the_highest_priorities_within_capacity():
     priority = np.array([0.0, 3.0, 1.0, 2.0, 2.0, -1.0])
-    assert np.flatnonzero(deals.allocate(priority, 3)).tolist() == [1, 3, 4]
-    assert np.flatnonzero(deals.allocate(priority, 10)).tolist() == [1, 2, 3, 4]
-    assert not deals.allocate(priority, 0).any()
+    assert np.flatnonzero(allocate(priority, 3)).tolist() == [1, 3, 4]
+    assert np.flatnonzero(allocate(priority, 10)).tolist() == [1, 2, 3, 4]
+    assert not allocate(priority, 0).any()
 
 
 # ---------------------------------------------------------------------------------- customers

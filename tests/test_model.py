@@ -158,3 +158,11 @@ def test_list_reviews_run_on_mesa_calendar():
     model.tiering.assign = lambda m: (reviews.append(m.week), original(m))[1]  # count calls
     model.run()
     assert reviews == [4, 9, 14, 19, 24]  # between weeks 5k-1 and 5k (at time 5k + 0.5)
+
+
+def test_pipeline_influenced_needs_a_marketing_touch():
+    """With no marketing budget nothing is marketing-influenced, even in the first 13 weeks."""
+    unfunded = cached_run("abx", 0, 26, 800, ("vendor.marketing_budget_usd_year=0",))
+    assert unfunded.summary["opportunities"] > 0 and unfunded.summary["pipeline_influenced_usd"] == 0
+    funded = cached_run("abx", 0, 26, 800)
+    assert 0 < funded.summary["pipeline_influenced_usd"] <= funded.summary["pipeline_created_usd"]

@@ -95,17 +95,3 @@ def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealCon
          + d.win_logit_fit * fit - d.competitor_strength)
     return logistic(x)
 
-
-def allocate(priority: np.ndarray, capacity: float) -> np.ndarray:
-    """Mask of the (at most ``capacity``) accounts with the highest positive priority.
-
-    Ties break by account id, so allocation is deterministic.
-    """
-    idx = np.flatnonzero(priority > 0)
-    k = int(max(capacity, 0))
-    if len(idx) > k:
-        order = np.argsort(-priority[idx], kind="stable")
-        idx = idx[order[:k]]
-    mask = np.zeros(len(priority), dtype=bool)
-    mask[idx] = True
-    return mask
