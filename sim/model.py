@@ -469,8 +469,9 @@ class ABXModel(mesa.Model):
         adoption = np.where(customer & self._usage_shock, np.maximum(adoption - USAGE_SHOCK_SIZE, 0), adoption)
         a.adoption = np.where(customer, adoption, a.adoption).astype(np.float32)
         self._usage_drop = customer & (a.adoption < before - 0.05)
-        opinion = mem.account_mean(m.opinion, m.influence, m.acct, n)
-        trust = mem.account_mean(m.trust, m.influence, m.acct, n)
+        mine = self.members_of(customer)  # health needs only the customers' committees
+        opinion = mem.account_mean(m.opinion[mine], m.influence[mine], m.acct[mine], n)
+        trust = mem.account_mean(m.trust[mine], m.influence[mine], m.acct[mine], n)
         a.health = np.where(customer, cust.health(a.adoption, opinion, trust), 0.0).astype(np.float32)
 
         # Renewals at contract end.

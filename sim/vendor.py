@@ -49,7 +49,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     stays, which is how an over-stretched program slides into theater.
     """
     n = len(depth)
-    expected = np.ascontiguousarray(mkt_rate.T)[:, acct] * reach  # [C, M]
+    expected = np.take(np.ascontiguousarray(mkt_rate.T), acct, axis=1) * reach  # [C, M], contiguous rows
     exec_cap = v.exec_hours_week / v.exec_hours_per_play
     exec_planned = float(expected[EXECUTIVE].sum())
     if exec_planned > exec_cap:
