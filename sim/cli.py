@@ -16,11 +16,13 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose_config, config_dir, register_schema, simulate
 from sim.config import ConfigError, validate
-from sim.outputs import write_results
+from sim.outputs import finish, is_finished, write_results
+from sim.sweep import catalog
 
 #: (summary key, label, format) rows of the printed table, by section.
 TABLE = {
@@ -69,18 +71,23 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def job(cfg: DictConfig) -> None:
-    """Validate, run, write and report one job."""
+def job(cfg: DictConfig) -> dict[str, str] | None:
+    """One Hydra job: a single run (report on screen) or one run of a sweep (catalog row)."""
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        return sweep_job(cfg, Path(hc.runtime.output_dir), Path(hc.sweep.dir), list(hc.overrides.task),
+                         int(hc.job.num))
     try:
         config = validate(cfg)
     except ConfigError as exc:
         fail(str(exc))
-    out = Path(HydraConfig.get().runtime.output_dir)
+    out = Path(hc.runtime.output_dir)
     start = time.perf_counter()
     res = simulate(config, progress=config.output.progress and sys.stderr.isatty())
     elapsed = time.perf_counter() - start
     try:
-        write_results(res, out, figures=config.output.figures)
+        write_results(res, out, figures=config.output.figures, tables=config.output.tables)
+        finish(out, res.summary)
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
     c = config
@@ -88,6 +95,33 @@ def job(cfg: DictConfig) -> None:
              f"members={res.model.n_members:,} weeks={c.horizon_weeks} seed={c.seed} ({elapsed:.1f} s)")
     print(summary_table(res.summary, title))
     print(f"\nOutputs: {out.resolve()}")
+    return None
+
+
+def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str], job_num: int) -> dict[str, str]:
+    """One run of a sweep: skip it if already finished, else run it and add its catalog row.
+
+    Order: tables, then the catalog row, then ``summary.json`` (the finished mark), so a run
+    killed half-way is redone on restart and its row replaced, never duplicated. A run that
+    raises is recorded as failed, with its error, and the sweep goes on.
+    """
+    if is_finished(out):
+        return {"status": "skipped"}
+    start = time.perf_counter()
+    try:
+        config = validate(cfg)
+        res = simulate(config)
+        write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
+        data = catalog.row(cfg, overrides, res.summary, status="ok", runtime_s=time.perf_counter() - start,
+                           run_dir=str(out.relative_to(sweep_dir)), job=job_num)
+    except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
+        data = catalog.row(cfg, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
+                           runtime_s=time.perf_counter() - start, run_dir=str(out.relative_to(sweep_dir)), job=job_num)
+        catalog.write_row(sweep_dir / "catalog", data)
+        return {"status": "failed"}
+    catalog.write_row(sweep_dir / "catalog", data)
+    finish(out, res.summary)
+    return {"status": "ok"}
 
 
 register_schema()

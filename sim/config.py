@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 SEGMENTS = ("smb", "midmarket", "enterprise")
@@ -29,6 +30,7 @@ ROLES = (
 )
 CHANNELS = ("ads", "email", "events", "direct_mail", "executive")
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
+DESIGNS = ("grid", "lhs", "sobol", "morris")
 
 
 def default_tier_size(size_at_10k: int, n_accounts: int) -> int:
@@ -68,8 +70,8 @@ def param(
     """
     meta = {"unit": unit, "doc": doc, "lo": lo, "hi": hi, "length": length, "total": total,
             "source": source}
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -303,7 +305,9 @@ class StrategyConfig:
 class OutputConfig:
     """What a run writes and shows."""
 
-    figures: bool = param(True, unit="flag", doc="write PNG figures")
+    figures: bool = param(True, unit="flag", doc="write PNG figures (single runs)")
+    figures_in_sweeps: bool = param(False, unit="flag", doc="write PNG figures for every run of a multirun")
+    tables: bool = param(True, unit="flag", doc="write timeseries, accounts and story Parquet tables per run")
     progress: bool = param(True, unit="flag", doc="show a progress bar when run in a terminal")
     story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
                                 doc="accounts whose week-by-week story is recorded (the first ones "
@@ -312,15 +316,46 @@ class OutputConfig:
 
 
 @dataclass
+class SweepConfig:
+    """How a multirun (``abx-sim -m``) explores: replications, a sampling design, the report."""
+
+    design: str = param("grid", unit="", doc="grid (only the swept values), lhs, sobol or morris over `params`")
+    samples: int = param(16, lo=1, hi=1_000_000, unit="samples",
+                         doc="design size: LHS points, Sobol base samples N (N(2D+2) runs), Morris trajectories")
+    seed: int = param(0, lo=0, unit="-", doc="seed of the design's sampler")
+    params: dict[str, list[float]] = param({}, unit="[low, high]", doc="ranges the design samples: config key "
+                                           "-> [low, high] (set in a configs/sweep/ file)")
+    point: int = param(-1, lo=-1, unit="-", doc="index of the design point a run belongs to (set by the sweeper)")
+    baseline: str = param("", unit="", doc="strategy the report pairs differences against "
+                                           "(default: the first strategy swept)")
+    condition: str = param("", unit="", doc="scenario-discovery condition for the report, e.g. 'nrr < 1.0' "
+                                            "or 'abx.pipeline_created_usd < abm.pipeline_created_usd'")
+
+
+@dataclass
 class Config:
     """The root config: ``abx-sim`` runs one of these."""
 
-    seed: int = param(0, lo=0, unit="-", doc="seed of every random stream in the run")
+    seed: int = param(0, lo=0, unit="-", doc="seed of every random stream in the run (and of the sweep)")
+    replication: int = param(0, lo=0, unit="-", doc="replication index: run seeds derive from (seed, "
+                                                    "replication) through SeedSequence; set by sweeps")
+    replications: int = param(1, lo=1, hi=100_000, unit="runs",
+                              doc="replications per sweep point in a multirun (replication 0..n-1 each)")
     horizon_weeks: int = param(156, lo=1, hi=2600, unit="weeks", doc="weeks simulated")
     market: MarketConfig = field(default_factory=MarketConfig)
     vendor: VendorConfig = field(default_factory=VendorConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+
+
+def run_seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
+    """Root seed sequence of one run: child ``replication`` of the sweep seed.
+
+    Replication ``r`` of every strategy gets the same sequence, hence the same world (common
+    random numbers); different replications get independent streams.
+    """
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
 # ----------------------------------------------------------------------------------- validation
@@ -338,6 +373,8 @@ def check_fields(obj: Any, path: str) -> None:
             continue
         meta = f.metadata
         if not meta:
+            continue
+        if isinstance(value, dict):  # mappings (sweep.params) are checked in validate()
             continue
         declared = {"bool": bool, "str": str}.get(str(f.type))  # annotations are strings here
         if declared is not None:  # flags and names: no range
@@ -401,8 +438,10 @@ def validate(cfg: DictConfig | Config) -> Config:
         obj = cfg
     assert isinstance(obj, Config)
     check_fields(obj, "")
-    m = obj.market
-    if m.fit_beta[0] <= 0 or m.fit_beta[1] <= 0:
-        raise ConfigError(f"market.fit_beta = {m.fit_beta}: both shapes must be > 0")
-    obj.strategy = resolve_strategy(obj.strategy, m.n_accounts)
+    if obj.sweep.design not in DESIGNS:
+        raise ConfigError(f"sweep.design = {obj.sweep.design!r}: must be one of {', '.join(DESIGNS)}")
+    for key, bounds in obj.sweep.params.items():
+        if len(bounds) != 2 or not bounds[0] < bounds[1]:
+            raise ConfigError(f"sweep.params.{key} = {list(bounds)}: must be [low, high] with low < high")
+    obj.strategy = resolve_strategy(obj.strategy, obj.market.n_accounts)
     return obj

@@ -34,7 +34,7 @@ import numpy as np
 from mesa.time import Schedule
 from omegaconf import DictConfig
 
-from sim.config import CHANNELS, ROLES, SEGMENTS, TIERS, Config, validate
+from sim.config import CHANNELS, ROLES, SEGMENTS, TIERS, Config, run_seed_sequence, validate
 from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
@@ -84,7 +84,7 @@ class ABXModel(mesa.Model):
     def __init__(self, cfg: Config | DictConfig) -> None:
         self.cfg = cfg if isinstance(cfg, Config) else validate(cfg)
         c = self.cfg
-        world_seq, vendor_seq = np.random.SeedSequence(c.seed).spawn(2)
+        world_seq, vendor_seq = run_seed_sequence(c.seed, c.replication).spawn(2)
         super().__init__(rng=np.random.default_rng(vendor_seq))
         self.world_rng = np.random.default_rng(world_seq)
         self.accounts, self.members = market.generate_market(c.market, c.vendor, self.world_rng)

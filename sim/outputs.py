@@ -1,8 +1,8 @@
 """Writing a run's outputs: atomically, so a killed run never leaves a half-written file.
 
 Each file is written to a temporary name in the same folder and renamed into place
-(``os.replace`` is atomic on POSIX); ``summary.json`` is written last, so its presence marks a
-finished run.
+(``os.replace`` is atomic on POSIX). ``summary.json`` is written last (:func:`finish`), so its
+presence marks a finished run.
 """
 
 from __future__ import annotations
@@ -38,11 +38,28 @@ def write_json(path: Path, data: dict) -> None:
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
 
 
-def write_results(res: Results, folder: Path, figures: bool = True) -> list[Path]:
-    """Write a run's tables, figures and summary into ``folder``; return the files written."""
+SUMMARY_FILE = "summary.json"
+
+
+def is_finished(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished run (its summary was written, last and atomically)."""
+    return (folder / SUMMARY_FILE).is_file()
+
+
+def finish(folder: Path, summary: dict[str, float]) -> Path:
+    """Write ``summary.json``: the last file of a run, marking it finished."""
+    path = folder / SUMMARY_FILE
+    write_json(path, summary)
+    return path
+
+
+def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True) -> list[Path]:
+    """Write a run's tables and figures into ``folder`` (not the summary: see :func:`finish`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
+        if not tables:
+            break
         path = folder / f"{name}.parquet"
         atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
@@ -50,7 +67,4 @@ def write_results(res: Results, folder: Path, figures: bool = True) -> list[Path
         from sim.plots import save_figures
 
         written += save_figures(res, folder)
-    path = folder / "summary.json"
-    write_json(path, res.summary)
-    written.append(path)
     return written

@@ -1,0 +1,65 @@
+"""Expanding a sweep into jobs: grid x design points x replications, and the sweep manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.outputs import write_json
+from sim.sweep.designs import Design
+
+MANIFEST = "sweep.json"
+
+
+def design_overrides(design: Design | None, integer_keys: set[str]) -> list[list[str]]:
+    """Overrides for each design point (``[[]]`` for a plain grid); integer keys are rounded."""
+    if design is None:
+        return [[]]
+    out = []
+    for i, row in enumerate(design.points):
+        values = [f"{k}={round(v) if k in integer_keys else repr(float(v))}" for k, v in zip(design.names, row,
+                                                                                                strict=True)]
+        out.append([*values, f"sweep.point={i}"])
+    return out
+
+
+def expand(grid: Sequence[Sequence[str]], replications: int, design: Design | None,
+           integer_keys: set[str] = frozenset()) -> list[list[str]]:  # type: ignore[assignment]
+    """Every job's overrides: replication-major, then design point, then the swept grid.
+
+    Replication ``r`` of every grid point and design point shares ``replication=r``, hence the
+    same world (common random numbers). The order is deterministic, so a restarted sweep gives
+    every job the same number and folder.
+    """
+    points = design_overrides(design, integer_keys)
+    return [[*g, *p, f"replication={r}"] for r in range(replications) for p in points for g in grid]
+
+
+def write_manifest(sweep_dir: Path, *, design: Design | None, replications: int, n_jobs: int,
+                   arguments: Sequence[str], baseline: str, condition: str) -> None:
+    """Record what the sweep is (the report reads it): design, its points, size, arguments."""
+    data: dict[str, Any] = {
+        "design": design.kind if design else "grid", "replications": replications, "n_jobs": n_jobs,
+        "arguments": list(arguments), "baseline": baseline, "condition": condition,
+    }
+    if design is not None:
+        data.update(names=design.names, bounds=[list(b) for b in design.bounds], points=design.points.tolist())
+    write_json(sweep_dir / MANIFEST, data)
+
+
+def read_manifest(sweep_dir: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder (empty if it has none)."""
+    path = sweep_dir / MANIFEST
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def design_from_manifest(manifest: dict[str, Any]) -> Design | None:
+    """The design a manifest recorded, or None for a grid."""
+    if manifest.get("design", "grid") == "grid":
+        return None
+    return Design(manifest["design"], manifest["names"], [tuple(b) for b in manifest["bounds"]],
+                  np.asarray(manifest["points"], dtype=float))

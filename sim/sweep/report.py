@@ -1,0 +1,184 @@
+"""``abx-sim-report PATH``: a Markdown report, with figures, of any sweep folder.
+
+Strategy comparison with 95% intervals and paired differences to a baseline, sensitivity
+indices for Sobol and Morris designs, and scenario discovery (PRIM and CART) for a condition.
+Reads only the sweep's catalog and manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.outputs import atomic_write
+from sim.plots import OKABE_ITO
+from sim.sweep import analysis, catalog
+from sim.sweep.plan import design_from_manifest, read_manifest
+
+HEADLINE = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr", "grr", "cac_usd", "arr_end_usd",
+            "trust_index", "theater_share", "collisions_per_account"]
+REPORT = "report.md"
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def _save(fig, path: Path) -> None:
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+
+
+def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[str]:
+    """Mean and 95% interval per strategy, and paired versus unpaired differences to a baseline."""
+    table = analysis.strategy_table(runs, HEADLINE)
+    lines = ["## Strategies", "", "Mean [95% interval] over replications.", "",
+             "| metric | " + " | ".join(table.strategy.unique()) + " |",
+             "|---|" + "---|" * table.strategy.nunique()]
+    for metric in HEADLINE:
+        cells = [f"{_fmt(r.mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in
+                 table[table.metric == metric].itertuples()]
+        lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
+    figure_lines = _ci_figure(table, folder)
+    lines += ["", *figure_lines]
+    if runs["strategy.name"].nunique() > 1:
+        diffs = analysis.paired_differences(runs, HEADLINE, baseline)
+        lines += ["", f"### Differences to `{baseline}`", "",
+                  "Paired intervals use common random numbers (same world, same replication); unpaired "
+                  "intervals (Welch) ignore the pairing.", "",
+                  "| strategy | metric | pairs | difference | paired 95% | unpaired 95% |", "|---|---|---|---|---|---|"]
+        for r in diffs.itertuples():
+            lines.append(f"| {r.strategy} | `{r.metric}` | {r.pairs} | {_fmt(r.diff)} | "
+                         f"[{_fmt(r.paired_low)}, {_fmt(r.paired_high)}] | "
+                         f"[{_fmt(r.unpaired_low)}, {_fmt(r.unpaired_high)}] |")
+    return lines
+
+
+def _ci_figure(table: pd.DataFrame, folder: Path) -> list[str]:
+    metrics = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr"]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.6), layout="constrained")
+    for ax, metric in zip(axes, metrics, strict=True):
+        t = table[table.metric == metric]
+        x = np.arange(len(t))
+        err = np.vstack([t["mean"] - t.ci_low, t.ci_high - t["mean"]])
+        ax.bar(x, t["mean"], yerr=np.nan_to_num(err), capsize=4, color=OKABE_ITO[: len(t)])
+        ax.set_xticks(x, t.strategy, rotation=30)
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle("Strategies: mean and 95% interval")
+    _save(fig, folder / "strategies.png")
+    return ["![strategies](strategies.png)"]
+
+
+def sensitivity_section(runs: pd.DataFrame, manifest: dict, folder: Path) -> list[str]:
+    """Sobol or Morris indices per strategy for the headline outcomes."""
+    design = design_from_manifest(manifest)
+    if design is None or design.kind not in ("sobol", "morris"):
+        return []
+    lines = ["## Sensitivity", "", f"{design.kind.capitalize()} design over "
+             + ", ".join(f"`{n}`" for n in design.names) + f" ({len(design.points)} points).", ""]
+    outcomes = ["pipeline_created_usd", "nrr", "trust_index"]
+    for strategy, group in runs.groupby("strategy.name", sort=False):
+        fig, axes = plt.subplots(1, len(outcomes), figsize=(4 * len(outcomes), 3.4), layout="constrained")
+        for ax, metric in zip(axes, outcomes, strict=True):
+            si = analysis.sensitivity(design, analysis.design_outcomes(group, design, metric))
+            value, conf = ("ST", "ST_conf") if design.kind == "sobol" else ("mu_star", "mu_star_conf")
+            lines += [f"### `{strategy}`: `{metric}`", "", si.to_markdown(index=False, floatfmt=".3g"), ""]
+            ax.barh(si.parameter, si[value], xerr=si[conf], color=OKABE_ITO[0])
+            ax.set_title(f"{metric} ({value})", fontsize=10)
+        fig.suptitle(f"Sensitivity, strategy {strategy}")
+        name = f"sensitivity_{strategy}.png"
+        _save(fig, folder / name)
+        lines += [f"![sensitivity {strategy}]({name})", ""]
+    return lines
+
+
+def discovery_section(runs: pd.DataFrame, inputs: list[str], condition: str, folder: Path) -> list[str]:
+    """PRIM box and CART rules describing where ``condition`` holds."""
+    x, y = analysis.condition_frame(runs, inputs, condition)
+    lines = ["## Scenario discovery", "", f"Condition: `{condition}`, true in {int(y.sum())} of {len(y)} cases "
+             f"({y.mean():.0%}) over " + ", ".join(f"`{c}`" for c in inputs) + ".", ""]
+    box = analysis.prim_box(x, y)
+    if box is None:
+        return [*lines, "The condition never holds: nothing to explain.", ""]
+    rules = " and ".join(f"{lo:.4g} <= `{k}` <= {hi:.4g}" for k, (lo, hi) in box.limits.items()) or "everywhere"
+    lines += ["### PRIM", "", f"Box: {rules}.", "",
+              f"Coverage {box.coverage:.0%} (share of the cases where the condition holds that lie in the box), "
+              f"density {box.density:.0%} (share of the box where it holds), mass {box.mass:.0%}.", "",
+              "### CART", "", "```", analysis.cart_rules(x, y).rstrip(), "```", ""]
+    if len(box.limits) >= 1:
+        lines += _prim_figure(x, y, box, folder)
+    return lines
+
+
+def _prim_figure(x: pd.DataFrame, y: np.ndarray, box: analysis.Box, folder: Path) -> list[str]:
+    keys = list(box.limits) + [c for c in x.columns if c not in box.limits]
+    a, b = (keys + keys)[:2] if len(keys) > 1 else (keys[0], keys[0])
+    fig, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
+    ax.scatter(x[a], x[b], c=np.where(y, OKABE_ITO[3], OKABE_ITO[5]), s=14)
+    lo_a, hi_a = box.limits.get(a, (x[a].min(), x[a].max()))
+    lo_b, hi_b = box.limits.get(b, (x[b].min(), x[b].max()))
+    ax.add_patch(plt.Rectangle((lo_a, lo_b), hi_a - lo_a, hi_b - lo_b, fill=False, lw=2, ec=OKABE_ITO[7]))
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    ax.set_title("PRIM box (condition true in red)")
+    _save(fig, folder / "prim_box.png")
+    return ["![PRIM box](prim_box.png)", ""]
+
+
+def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "") -> Path:
+    """Write ``report.md`` (and its figures) into the sweep folder; return its path."""
+    folder = Path(sweep_dir)
+    manifest = read_manifest(folder)
+    table = catalog.load(folder)
+    runs = table[table.status == "ok"]
+    failed = table[table.status != "ok"]
+    strategies = list(dict.fromkeys(runs["strategy.name"]))
+    baseline = baseline or manifest.get("baseline") or (strategies[0] if strategies else "")
+    condition = condition or manifest.get("condition", "")
+    lines = [f"# Sweep report: {folder}", "",
+             f"{len(table)} runs in the catalog: {len(runs)} finished, {len(failed)} failed. Design: "
+             f"{manifest.get('design', 'grid')}; replications per point: {manifest.get('replications', '?')}.", ""]
+    if len(failed):
+        lines += ["Failed runs:", "", *[f"- `{r.run_dir}`: {r.error}" for r in failed.itertuples()], ""]
+    if len(runs):
+        lines += comparison_section(runs, baseline, folder)
+        lines += ["", *sensitivity_section(runs, manifest, folder)]
+        inputs = manifest.get("names") or []
+        if condition and inputs:
+            lines += discovery_section(runs, inputs, condition, folder)
+        elif condition:
+            lines += ["## Scenario discovery", "", "Needs a design over parameters (`sweep.design`).", ""]
+    path = folder / REPORT
+    text = "\n".join(lines) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    parser = argparse.ArgumentParser(prog="abx-sim-report", description=__doc__.split("\n")[0])
+    parser.add_argument("path", help="a sweep folder (holding catalog/)")
+    parser.add_argument("--condition", default="", help="scenario-discovery condition, e.g. 'nrr < 1.0'")
+    parser.add_argument("--baseline", default="", help="strategy to pair differences against")
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.path, args.condition, args.baseline)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"abx-sim-report: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
