@@ -107,16 +107,17 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     """
     if is_finished(out):
         return {"status": "skipped"}
+    run_dir = os.path.relpath(out, sweep_dir)  # relative or absolute sweep folders alike
     start = time.perf_counter()
     try:
         config = validate(cfg)
         res = simulate(config)
         write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
         data = catalog.row(cfg, overrides, res.summary, status="ok", runtime_s=time.perf_counter() - start,
-                           run_dir=str(out.relative_to(sweep_dir)), job=job_num)
+                           run_dir=run_dir, job=job_num)
     except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
         data = catalog.row(cfg, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
-                           runtime_s=time.perf_counter() - start, run_dir=str(out.relative_to(sweep_dir)), job=job_num)
+                           runtime_s=time.perf_counter() - start, run_dir=run_dir, job=job_num)
         catalog.write_row(sweep_dir / "catalog", data)
         return {"status": "failed"}
     catalog.write_row(sweep_dir / "catalog", data)

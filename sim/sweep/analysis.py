@@ -135,8 +135,9 @@ class Box:
 
 
 def prim_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8) -> Box | None:
-    """The PRIM box (ema_workbench) with the most coverage among those with at least
-    ``min_density`` density; None when no case meets the condition."""
+    """A PRIM box (ema_workbench) from the peeling trajectory: among boxes with at least
+    ``min_density`` density, the one with the best balance of coverage and density (their
+    harmonic mean); None when no case meets the condition."""
     if not y.any():
         return None
     with warnings.catch_warnings():
@@ -148,7 +149,8 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8) -> Box | 
         return None
     trajectory = box.peeling_trajectory
     dense = trajectory[trajectory.density >= min_density]
-    i = int(dense.coverage.idxmax()) if len(dense) else int(trajectory.density.idxmax())
+    balance = 2 * dense.coverage * dense.density / (dense.coverage + dense.density)
+    i = int(balance.idxmax()) if len(dense) else int(trajectory.density.idxmax())
     box.select(i)
     lims = box.box_lim
     full = x.min(), x.max()

@@ -34,6 +34,14 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
+def markdown_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (numbers to 3 significant digits)."""
+    cells = [[_fmt(float(v)) if isinstance(v, float | np.floating) else str(v) for v in row]
+             for row in df.itertuples(False)]
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+
+
 def _save(fig, path: Path) -> None:
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
@@ -93,7 +101,7 @@ def sensitivity_section(runs: pd.DataFrame, manifest: dict, folder: Path) -> lis
         for ax, metric in zip(axes, outcomes, strict=True):
             si = analysis.sensitivity(design, analysis.design_outcomes(group, design, metric))
             value, conf = ("ST", "ST_conf") if design.kind == "sobol" else ("mu_star", "mu_star_conf")
-            lines += [f"### `{strategy}`: `{metric}`", "", si.to_markdown(index=False, floatfmt=".3g"), ""]
+            lines += [f"### `{strategy}`: `{metric}`", "", markdown_table(si), ""]
             ax.barh(si.parameter, si[value], xerr=si[conf], color=OKABE_ITO[0])
             ax.set_title(f"{metric} ({value})", fontsize=10)
         fig.suptitle(f"Sensitivity, strategy {strategy}")

@@ -1,0 +1,216 @@
+"""Sweeps: designs, common random numbers, launchers, resume, failures, analyses, the report."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from SALib.test_functions import Ishigami
+
+from sim.sweep import analysis, catalog
+from sim.sweep.designs import make_design
+from sim.sweep.plan import expand
+
+ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
+REPORT = shutil.which("abx-sim-report") or str(Path(sys.executable).with_name("abx-sim-report"))
+TINY = ["market.n_accounts=400", "horizon_weeks=20"]
+HAS_RAY = importlib.util.find_spec("ray") is not None and importlib.util.find_spec("hydra_plugins.hydra_ray_launcher")
+
+
+def sweep(*args: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([ABX_SIM, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+# --------------------------------------------------------------------------------- designs
+@pytest.mark.parametrize(("kind", "size"), [("lhs", 16), ("sobol", 8 * (3 + 2)), ("morris", 5 * (3 + 1))])
+def test_design_sizes_and_bounds(kind, size):
+    params = {"a": [0.0, 1.0], "b": [-5.0, 5.0], "c": [10.0, 20.0]}
+    n = {"lhs": 16, "sobol": 8, "morris": 5}[kind]
+    design = make_design(kind, params, n, seed=1)
+    assert design.points.shape == (size, 3)
+    for j, (lo, hi) in enumerate(params.values()):
+        assert design.points[:, j].min() >= lo and design.points[:, j].max() <= hi
+    assert np.array_equal(design.points, make_design(kind, params, n, seed=1).points)  # seeded
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum():
+    design = make_design("lhs", {"a": [0.0, 1.0], "b": [0.0, 1.0]}, 10, seed=3)
+    for j in range(2):
+        assert sorted(np.floor(design.points[:, j] * 10).astype(int)) == list(range(10))
+
+
+def test_jobs_expand_replication_major_with_integer_keys_rounded():
+    design = make_design("lhs", {"vendor.n_sdr": [2.0, 16.0], "market.data_quality": [0.2, 0.9]}, 2, seed=0)
+    jobs = expand([["strategy=abm"], ["strategy=abx"]], 3, design, {"vendor.n_sdr"})
+    assert len(jobs) == 2 * 2 * 3
+    assert [j[-1] for j in jobs[:4]] == ["replication=0"] * 4 and jobs[-1][-1] == "replication=2"
+    sdr = next(o for o in jobs[0] if o.startswith("vendor.n_sdr="))
+    assert sdr.split("=")[1].isdigit()
+    assert expand([["strategy=abm"]], 2, None) == [["strategy=abm", "replication=0"], ["strategy=abm", "replication=1"]]
+
+
+# -------------------------------------------------------------------------------- analyses
+def test_sobol_indices_recover_the_ishigami_function():
+    """Analytic first-order indices of Ishigami (a=7, b=0.1): 0.314, 0.442, 0; total 0.558, 0.442, 0.244."""
+    params = {"x1": [-np.pi, np.pi], "x2": [-np.pi, np.pi], "x3": [-np.pi, np.pi]}
+    design = make_design("sobol", params, 1024, seed=2)
+    si = analysis.sensitivity(design, Ishigami.evaluate(design.points))
+    assert si.S1.tolist() == pytest.approx([0.314, 0.442, 0.0], abs=0.05)
+    assert si.ST.tolist() == pytest.approx([0.558, 0.442, 0.244], abs=0.05)
+
+
+def test_morris_screening_ranks_the_influential_parameter_first():
+    design = make_design("morris", {"x1": [0.0, 1.0], "x2": [0.0, 1.0], "x3": [0.0, 1.0]}, 20, seed=0)
+    y = 10 * design.points[:, 1] + design.points[:, 0] ** 2
+    si = analysis.sensitivity(design, y)
+    assert si.parameter[si.mu_star.idxmax()] == "x2" and si.mu_star[2] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_prim_finds_a_planted_box():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((2000, 3)), columns=["a", "b", "c"])
+    y = ((x.a > 0.6) & (x.b < 0.3)).to_numpy()
+    box = analysis.prim_box(x, y)
+    assert box is not None and set(box.limits) == {"a", "b"}
+    assert box.limits["a"][0] == pytest.approx(0.6, abs=0.05) and box.limits["b"][1] == pytest.approx(0.3, abs=0.05)
+    assert box.coverage > 0.8 and box.density > 0.8
+    assert "a" in analysis.cart_rules(x, y) and "b" in analysis.cart_rules(x, y)
+
+
+def test_mean_ci_matches_the_t_interval():
+    mean, _, hi = analysis.mean_ci(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert mean == 2.5 and hi - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-5)
+
+
+def test_cross_strategy_conditions_are_evaluated_per_world():
+    runs = pd.DataFrame({"world_id": ["w1", "w1", "w2", "w2"], "strategy.name": ["abm", "abx"] * 2,
+                         "x": [0.1, 0.1, 0.9, 0.9], "pipeline": [5.0, 3.0, 1.0, 4.0]})
+    x, y = analysis.condition_frame(runs, ["x"], "abx.pipeline < abm.pipeline")
+    assert x.x.tolist() == [0.1, 0.9] and y.tolist() == [True, False]
+
+
+# --------------------------------------------------------------------------- whole sweeps
+@pytest.fixture(scope="module")
+def grid_sweep(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sweep") / "grid"
+    proc = sweep("strategy=channel,abm,abx", "replications=8", *TINY, f"hydra.sweep.dir={folder}",
+                 cwd=folder.parent)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "24/24 runs done (0 failed" in proc.stderr
+    return folder
+
+
+def test_a_sweep_writes_a_catalog_and_a_report(grid_sweep):
+    table = catalog.load(grid_sweep)
+    assert len(table) == 24 and table.run_id.is_unique and (table.status == "ok").all()
+    assert list(table["strategy.name"][:3]) == ["channel", "abm", "abx"] and table.job.tolist() == list(range(24))
+    assert {"seed", "replication", "runtime_s", "version", "world_id", "nrr", "market.n_accounts"} <= set(table.columns)
+    assert len(pd.read_parquet(grid_sweep / "catalog")) == 24  # pandas reads the folder directly
+    report = (grid_sweep / "report.md").read_text()
+    assert "## Strategies" in report and "Differences to `channel`" in report
+    assert (grid_sweep / "strategies.png").is_file()
+
+
+def test_duckdb_reads_the_catalog(grid_sweep):
+    import duckdb
+
+    ((n, mean),) = duckdb.sql(f"select count(*), avg(nrr) from read_parquet('{grid_sweep}/catalog/*.parquet', "
+                              "union_by_name = true) where status = 'ok'").fetchall()
+    assert n == 24 and 0 < mean < 3
+
+
+def test_replication_r_of_every_strategy_sees_the_same_world(grid_sweep):
+    table = catalog.load(grid_sweep)
+    assert table.groupby("replication").world_id.nunique().eq(1).all()
+    assert table.world_id.nunique() == 8
+    for _, world in table.groupby("world_id"):  # world outputs agree within a world
+        assert world.in_market_share.nunique() == 1 and world.arr_start_usd.nunique() == 1
+
+
+def test_paired_intervals_are_narrower_than_unpaired(grid_sweep):
+    runs = catalog.load(grid_sweep)
+    diffs = analysis.paired_differences(runs, ["arr_end_usd", "pipeline_created_usd"], "abm")
+    width_paired = diffs.paired_high - diffs.paired_low
+    width_unpaired = diffs.unpaired_high - diffs.unpaired_low
+    assert (width_paired < width_unpaired).all()
+
+
+def test_launchers_and_worker_counts_give_identical_numbers(grid_sweep, tmp_path):
+    columns = ["run_id", "world_id", "pipeline_created_usd", "bookings_usd", "nrr", "trust_index"]
+    reference = catalog.load(grid_sweep)[columns]
+    launchers = [["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+                 ["hydra/launcher=joblib", "hydra.launcher.n_jobs=1"]]
+    if HAS_RAY:
+        launchers.append(["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
+                          "+hydra.launcher.ray.init.include_dashboard=false"])
+    for i, launcher in enumerate(launchers):
+        folder = tmp_path / f"l{i}"
+        proc = sweep("strategy=channel,abm,abx", "replications=8", *TINY, f"hydra.sweep.dir={folder}", *launcher,
+                     cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        pd.testing.assert_frame_equal(catalog.load(folder)[columns], reference)
+
+
+@pytest.mark.skipif(not HAS_RAY, reason="the ray extra is not installed (pip install -e '.[ray]'); CI installs it")
+def test_ray_launcher_is_available():
+    assert HAS_RAY
+
+
+def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
+    folder = tmp_path / "resume"
+    args = [ABX_SIM, "-m", "strategy=abm,abx", "replications=6", *TINY, f"hydra.sweep.dir={folder}",
+            "hydra.sweeper.max_batch_size=2"]
+    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while len(list((folder / "catalog").glob("*.parquet"))) < 4 and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # as a crashed node would
+    proc.wait()
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in folder.glob("*/summary.json")}
+    assert 0 < len(finished) < 12
+    again = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{len(finished)} already done" in again.stderr
+    table = catalog.load(folder)
+    assert len(table) == 12 and table.run_id.is_unique and (table.status == "ok").all()
+    for name, mtime in finished.items():  # finished runs were not recomputed
+        assert (folder / name / "summary.json").stat().st_mtime_ns == mtime
+    assert not list(folder.rglob(".*.tmp"))  # nothing half-written is left behind
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    folder = tmp_path / "fails"
+    proc = sweep("vendor.n_ae=-1,10", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = catalog.load(folder)
+    failed, ok = table[table.status == "failed"], table[table.status == "ok"]
+    assert len(failed) == 1 and len(ok) == 1
+    assert "vendor.n_ae = -1" in failed.error.iloc[0] and np.isnan(failed.nrr.iloc[0])
+    assert "1 failed" in proc.stderr and "Failed runs" in (folder / "report.md").read_text()
+
+
+def test_a_design_sweep_reports_sensitivity_and_scenario_discovery(tmp_path):
+    folder = tmp_path / "morris"
+    proc = sweep("sweep=levers_morris", "sweep.samples=3", *TINY, "market.n_accounts=3000",
+                 "sweep.condition='nrr < 1.0'", f"hydra.sweep.dir={folder}",
+                 "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = catalog.load(folder)
+    assert len(table) == 3 * (4 + 1) and sorted(table["sweep.point"]) == list(range(15))
+    report = (folder / "report.md").read_text()
+    assert "## Sensitivity" in report and "mu_star" in report and "## Scenario discovery" in report
+
+
+def test_report_command_on_a_folder_without_a_catalog_fails_in_one_line(tmp_path):
+    proc = subprocess.run([REPORT, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no catalog rows" in proc.stderr
