@@ -7,6 +7,7 @@ one-line error and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -112,16 +113,22 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     try:
         config = validate(cfg)
         res = simulate(config)
+        simulated = time.perf_counter()
         write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
-        data = catalog.row(cfg, overrides, res.summary, status="ok", runtime_s=time.perf_counter() - start,
-                           run_dir=run_dir, job=job_num)
+        written = time.perf_counter()
+        summary = res.summary
+        del res
+        gc.collect()  # free this run's model (agents hold reference cycles) before the next run
+        data = catalog.row(cfg, overrides, summary, status="ok",
+                           runtime_s=simulated - start + time.perf_counter() - written,
+                           write_s=written - simulated, run_dir=run_dir, job=job_num)
     except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
         data = catalog.row(cfg, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
                            runtime_s=time.perf_counter() - start, run_dir=run_dir, job=job_num)
         catalog.write_row(sweep_dir / "catalog", data)
         return {"status": "failed"}
     catalog.write_row(sweep_dir / "catalog", data)
-    finish(out, res.summary)
+    finish(out, summary)
     return {"status": "ok"}
 
 

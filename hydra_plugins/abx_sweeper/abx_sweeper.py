@@ -14,7 +14,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
@@ -41,10 +40,14 @@ def _clock(seconds: float) -> str:
 
 
 class ABXSweeper(BasicSweeper):
-    """Grid x design x replications, launched in batches with progress and a final report."""
+    """Grid x design x replications, launched in batches with progress and a final report.
 
-    def sweep(self, arguments: list[str]) -> Any:
-        """Run the whole sweep; return the launcher's results batch by batch."""
+    Only status counts outlive a batch: a 10,000-run sweep keeps no run's results in memory
+    (every run's outputs are on disk, in its folder and its catalog row).
+    """
+
+    def sweep(self, arguments: list[str]) -> dict[str, int]:
+        """Run the whole sweep; return how many runs finished, failed or were already done."""
         from sim.sweep.designs import make_design
         from sim.sweep.plan import expand, write_manifest
 
@@ -73,15 +76,13 @@ class ABXSweeper(BasicSweeper):
         batch_size = self.max_batch_size or len(jobs)
         counts = {"ok": 0, "failed": 0, "skipped": 0}
         start = time.perf_counter()
-        returns = []
         print(f"abx-sim sweep: {len(jobs)} runs into {sweep_dir}", file=sys.stderr)
         for first in range(0, len(jobs), batch_size):
             results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
             for r in results:
                 status = r.return_value.get("status", "ok") if isinstance(r.return_value, dict) else "ok"
                 counts[status] = counts.get(status, 0) + 1
-            returns.append(results)
-            done = first + len(results)
+            done = first + len(results)  # the results (configs and all) are dropped batch by batch
             elapsed = time.perf_counter() - start
             computed = max(done - counts["skipped"], 1)
             eta = elapsed / computed * (len(jobs) - done)
@@ -89,7 +90,7 @@ class ABXSweeper(BasicSweeper):
                   f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
                   file=sys.stderr)
         self._report(sweep_dir)
-        return returns
+        return counts
 
     @staticmethod
     def _report(sweep_dir: Path) -> None:

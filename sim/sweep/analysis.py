@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
 from scipy import stats
 
 from sim.sweep.designs import Design
@@ -85,6 +83,9 @@ def sensitivity(design: Design, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
     """Sobol first-order and total indices, or Morris mu* and sigma, with confidence intervals."""
     if np.isnan(y).any():
         raise ValueError(f"{int(np.isnan(y).sum())} design points have no finished run")
+    from SALib.analyze import morris as morris_analyze  # imported on use: SALib is slow to import
+    from SALib.analyze import sobol as sobol_analyze
+
     problem = design.problem()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

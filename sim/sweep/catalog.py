@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 import sim
@@ -48,9 +50,11 @@ def digest(values: dict[str, Any]) -> str:
 
 
 def row(cfg: DictConfig, overrides: list[str], summary: dict[str, float] | None, *, status: str,
-        error: str = "", runtime_s: float = 0.0, run_dir: str = "", job: int = -1) -> dict[str, Any]:
+        error: str = "", runtime_s: float = 0.0, write_s: float = 0.0, run_dir: str = "",
+        job: int = -1) -> dict[str, Any]:
     """One catalog row: run identity, the config values every run of a sweep shares, the swept
-    values, all summary metrics (NaN for a failed run), runtime and package version."""
+    values, all summary metrics (NaN for a failed run), runtime (validation, simulation and
+    freeing the model), time spent writing the run's tables, and the package version."""
     flat = flatten(cfg)
     swept = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     # Policy parameters differ between policies; keep only the ones this sweep sets explicitly,
@@ -59,7 +63,7 @@ def row(cfg: DictConfig, overrides: list[str], summary: dict[str, float] | None,
     world = {k: v for k, v in flat.items() if not k.startswith(("strategy.", "output."))}
     out: dict[str, Any] = {
         "run_id": digest(flat), "world_id": digest(world), "job": int(job), "status": status, "error": error,
-        "runtime_s": float(runtime_s), "version": sim.__version__, "run_dir": run_dir,
+        "runtime_s": float(runtime_s), "write_s": float(write_s), "version": sim.__version__, "run_dir": run_dir,
         "overrides": " ".join(sorted(overrides)), **config,
     }
     for key in SUMMARY:
@@ -71,8 +75,8 @@ def write_row(catalog_dir: Path, data: dict[str, Any]) -> Path:
     """Write one row as ``<catalog_dir>/<run_id>.parquet``, atomically (replacing a previous try)."""
     catalog_dir.mkdir(parents=True, exist_ok=True)
     path = catalog_dir / f"{data['run_id']}.parquet"
-    frame = pd.DataFrame([data])
-    atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+    table = pa.Table.from_pylist([data])
+    atomic_write(path, lambda p: pq.write_table(table, p))
     return path
 
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
 
 MORRIS_LEVELS = 4
 
@@ -41,6 +38,11 @@ def make_design(kind: str, params: dict[str, list[float]], samples: int, seed: i
     if not names:
         raise ValueError(f"sweep.design = {kind!r} needs sweep.params (parameter ranges)")
     problem = {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+    # Imported here: SALib and SciPy's qmc take seconds to import and plain grids never need them.
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+    from scipy.stats import qmc
+
     if kind == "lhs":
         unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(samples)
         points = qmc.scale(unit, [b[0] for b in bounds], [b[1] for b in bounds])
