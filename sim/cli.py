@@ -196,7 +196,12 @@ def preflight(args: list[str]) -> None:
 def main() -> None:
     """Console-script entry point: check the config, then let Hydra run the job."""
     preflight(sys.argv[1:])
-    _hydra_main()
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        print("abx-sim: interrupted; finished runs are kept (a sweep continues where it stopped when "
+              "run again with the same arguments and hydra.sweep.dir)", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

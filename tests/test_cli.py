@@ -118,3 +118,20 @@ def test_sweep_detection_ignores_commas_inside_lists(override, sweep):
     from sim.cli import is_sweep
 
     assert is_sweep(override) is sweep
+
+
+def test_ctrl_c_stops_with_one_line_and_keeps_finished_runs(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([ABX_SIM, "-m", "strategy=abm,abx", "replications=3", "market.n_accounts=2000",
+                             f"hydra.sweep.dir={tmp_path / 's'}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list((tmp_path / "s" / "catalog").glob("*.parquet")) and time.time() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("abx-sim: interrupted; finished runs are kept")
+    assert list((tmp_path / "s" / "catalog").glob("*.parquet"))
