@@ -124,9 +124,12 @@ def test_ctrl_c_stops_with_one_line_and_keeps_finished_runs(tmp_path):
     import signal
     import time
 
+    # A terminal delivers Ctrl-C to a process that handles SIGINT; CI may start us with SIGINT
+    # ignored (inherited by children), so restore the default disposition in the child.
     proc = subprocess.Popen([ABX_SIM, "-m", "strategy=abm,abx", "replications=3", "market.n_accounts=2000",
                              f"hydra.sweep.dir={tmp_path / 's'}"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not list((tmp_path / "s" / "catalog").glob("*.parquet")) and time.time() < deadline:
         time.sleep(0.1)
