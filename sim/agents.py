@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 import pandas as pd
 
 from sim.config import ROLES, SEGMENTS, TIERS
@@ -162,7 +161,3 @@ def create_agents(model: ABXModel) -> None:
         [AccountAgent(model, i) for i in range(model.n_accounts)], random=model.random)
     model.teams = mesa.agent.AgentSet([VendorTeam(model, t) for t in Team], random=model.random)
 
-
-def account_ids(agents: mesa.agent.AgentSet) -> np.ndarray:
-    """Array indices of a set of account agents (to use them as a mask over the arrays)."""
-    return np.fromiter((agent.index for agent in agents), dtype=np.int64)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim.config import Config, validate
 from sim.model import ABXModel
@@ -89,7 +89,3 @@ def run(overrides: Sequence[str] | DictConfig | Config = (), progress: bool = Fa
         cfg = compose_config(overrides)
     return simulate(validate(cfg) if isinstance(cfg, DictConfig) else cfg, progress=progress)
 
-
-def resolved_yaml(cfg: DictConfig) -> str:
-    """The resolved config as YAML (what ``abx-sim --cfg job`` prints)."""
-    return OmegaConf.to_yaml(cfg, resolve=True)

@@ -26,7 +26,7 @@ run with one seed faces the same world (common random numbers); the *vendor* str
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import mesa
@@ -34,7 +34,7 @@ import numpy as np
 from mesa.time import Schedule
 from omegaconf import DictConfig
 
-from sim.config import CHANNELS, ROLES, SEGMENTS, TIERS, Config, run_seed_sequence, validate
+from sim.config import CHANNELS, SEGMENTS, TIERS, Config, run_seed_sequence, validate
 from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
@@ -63,10 +63,10 @@ class Touches:
 
     idx: np.ndarray  # member indices touched
     count: np.ndarray  # float32 touches received
-    effect: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # mean effect per touch
-    ads_share: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # share that were ads
-    theater: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # perceived as superficial
-    collisions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # [N] per account
+    effect: np.ndarray  # float32 mean effect per touch
+    ads_share: np.ndarray  # float32 share of the touches that were ads
+    theater: np.ndarray  # float32 touches perceived as superficial
+    collisions: np.ndarray  # int64 [N] contradictory team touches per account
 
 
 class ABXModel(mesa.Model):
@@ -261,23 +261,26 @@ class ABXModel(mesa.Model):
         touches = rng.poisson(mkt_rate + sales_rate) + self._self_serve  # plus one self-served touch
         # Everything below concerns only the members touched this week (most are not).
         idx = np.flatnonzero(touches)
-        t = Touches(idx=idx, count=touches[idx].astype(np.float32))
+        count = touches[idx].astype(np.float32)
         organic = self._self_serve[idx].astype(np.float32)
         total = mkt_rate[idx] + sales_rate[idx] + organic
         effect = np.asarray(v.channel_effect, dtype=np.float32)
-        t.effect = (effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
-                    + organic * np.float32(SELF_SERVE_EFFECT)) / total
-        t.ads_share = d.expected[ADS, idx] / total
         acct = m.acct[idx]
         p_sup = mem.p_superficial(claim[acct], d.depth[acct], m.skepticism[idx],
                                   self.cfg.market.buyers.theater_sensitivity) * (mkt_rate[idx] / total)
-        t.theater = np.zeros(len(idx), np.float32)
+        theater = np.zeros(len(idx), np.float32)
         hit = p_sup > 0
-        t.theater[hit] = rng.binomial(t.count[hit].astype(np.int64), p_sup[hit])
+        theater[hit] = rng.binomial(count[hit].astype(np.int64), p_sup[hit])
 
         mkt_acct = np.bincount(m.acct, mkt_rate, n)
         n_teams = ((mkt_acct >= 1.0).astype(np.int64) + self._sdr_work + (self._ae_effort > 0) + self._cs_work)
-        t.collisions = np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng)
+        t = Touches(
+            idx=idx, count=count,
+            effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
+                    + organic * np.float32(SELF_SERVE_EFFECT)) / total,
+            ads_share=d.expected[ADS, idx] / total, theater=theater,
+            collisions=np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng),
+        )
         touched_acct = np.bincount(acct, minlength=n) > 0
         self._touched |= touched_acct
         self._last_marketing[mkt_acct > 0.5] = w
@@ -593,8 +596,3 @@ class ABXModel(mesa.Model):
             "week_contract_end": np.where(a.stage >= Stage.ONBOARDING, a.ti_contract_end, NEVER),
         })
 
-    def roles_of(self, account: int) -> list[str]:
-        """Role names of an account's committee members, in seat order."""
-        a = self.accounts
-        sl = slice(a.m_start[account], a.m_start[account] + a.m_count[account])
-        return [ROLES[r] for r in self.members.role[sl]]

@@ -8,7 +8,7 @@ aggregates are one ``np.bincount`` over ``member.acct``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
 import numpy as np
@@ -132,7 +132,3 @@ class Members:
     def __len__(self) -> int:
         return len(self.acct)
 
-
-def nbytes(state: Accounts | Members) -> int:
-    """Memory held by a state's arrays, in bytes."""
-    return sum(getattr(state, f.name).nbytes for f in fields(state))

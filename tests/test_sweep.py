@@ -160,8 +160,9 @@ def test_launchers_and_worker_counts_give_identical_numbers(grid_sweep, tmp_path
         pd.testing.assert_frame_equal(catalog.load(folder)[columns], reference)
 
 
-@pytest.mark.skipif(not HAS_RAY, reason="the ray extra is not installed (pip install -e '.[ray]'); CI installs it")
-def test_ray_launcher_is_available():
+@pytest.mark.skipif(not os.environ.get("CI"), reason="outside CI the ray extra is optional")
+def test_ci_tests_the_ray_launcher():
+    """CI installs the ray extra, so launcher equivalence above covers Ray there, not silently skips it."""
     assert HAS_RAY
 
 

@@ -131,7 +131,7 @@ def discovery_section(runs: pd.DataFrame, inputs: list[str], condition: str, fol
 
 def _prim_figure(x: pd.DataFrame, y: np.ndarray, box: analysis.Box, folder: Path) -> list[str]:
     keys = list(box.limits) + [c for c in x.columns if c not in box.limits]
-    a, b = (keys + keys)[:2] if len(keys) > 1 else (keys[0], keys[0])
+    a, b = keys[0], keys[1 if len(keys) > 1 else 0]
     fig, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
     ax.scatter(x[a], x[b], c=np.where(y, OKABE_ITO[3], OKABE_ITO[5]), s=14)
     lo_a, hi_a = box.limits.get(a, (x[a].min(), x[a].max()))
