@@ -122,6 +122,15 @@ class BuyerConfig:
     influence_spread_week: float = param(0.10, lo=0, hi=1, unit="share/week",
                                          doc="pull of each member's opinion toward the committee's "
                                              "influence-weighted opinion each week")
+    spread_group_tailoring: float = param(1.2, lo=0, hi=10, unit="x",
+                                          doc="multiplier on opinion spread in committees that hear one shared, "
+                                              "group-tailored narrative", source="CAL-5.4 (+20% consensus)")
+    spread_individual_tailoring: float = param(0.4, lo=0, hi=10, unit="x",
+                                               doc="multiplier on opinion spread in committees whose members each "
+                                                   "hear a different, individually tailored story",
+                                               source="CAL-5.4 (-59% consensus)")
+    relevance_individual: float = param(0.1, lo=0, hi=1, unit="0-1",
+                                        doc="relevance added to a touch tailored to its individual recipient")
     engaged_threshold: float = param(0.3, lo=0, hi=1, unit="0-1",
                                      doc="engagement above which a member counts as engaged (coverage, MQL)")
     in_market_receptivity: float = param(2.0, lo=0, hi=20, unit="x",
@@ -286,6 +295,9 @@ class VendorConfig:
                                          unit="USD/person/year",
                                          doc="fully loaded cost per head: marketer, SDR, AE, CSM")
     gross_margin: float = param(0.78, lo=0, hi=1, unit="share", doc="gross margin (CAC payback)")
+    research_ramp_weeks: float = param(8.0, lo=0, hi=520, unit="weeks",
+                                       doc="weeks of research before a newly listed account is known in full "
+                                           "(the vendor's context; lost when the account is re-cut from the list)")
     follow_up_latency_cost: float = param(0.15, lo=0, hi=1, unit="share/week",
                                           doc="extra engagement lost per week an account waits for sales")
 
@@ -299,6 +311,7 @@ class StrategyConfig:
     tiering: Any = field(default_factory=lambda: {"policy": "tiered"})
     orchestration: Any = field(default_factory=lambda: {"policy": "signal"})
     personalization: Any = field(default_factory=lambda: {"policy": "researched"})
+    measurement: Any = field(default_factory=lambda: {"policy": "fixed"})
 
 
 @dataclass

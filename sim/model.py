@@ -8,7 +8,8 @@ One week, in order (each phase is a method below, each calls pure functions in
 2. ``_signals``    what the vendor can see: intent surge, executive change, usage drop, expansion
                    readiness, renewal due, competitor intent, deal stall.
 3. orchestration   the strategy's orchestration policy plans the week (who is touched, plays).
-4. personalization the personalization policy sets claimed personalization and research depth.
+4. personalization the personalization policy sets claimed personalization and research depth
+                   (research builds up over ``vendor.research_ramp_weeks`` after an account is listed).
 5. ``_deliver``    budgets and capacities turn the plan into touches; spend is booked.
 6. ``_respond``    members receive touches and respond (awareness, engagement, opinion, trust,
                    fatigue; theater; collisions).
@@ -17,7 +18,8 @@ One week, in order (each phase is a method below, each calls pure functions in
 9. ``_deals``      deals progress by consensus and effort, stall on vetoes, and close.
 10. ``_customers`` onboarding, adoption, health, renewals, expansion plays, advocacy.
 
-List reviews happen between weeks, on Mesa's event calendar (``schedule_recurring``).
+List reviews (and the first list, after any deliberation) and budget reallocations by the
+measurement policy happen between weeks, on Mesa's event calendar.
 Two random streams derive from the seed through ``SeedSequence``: the *world* stream (market,
 windows, research, turnover, usage shocks) never depends on vendor actions, so every strategy
 run with one seed faces the same world (common random numbers); the *vendor* stream is Mesa's
@@ -39,7 +41,15 @@ from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
 from sim.metrics import Recorder, summarize
-from sim.policies import OrchestrationPolicy, PersonalizationPolicy, Plan, TieringPolicy, make_policy
+from sim.policies import (
+    MeasurementPolicy,
+    OrchestrationPolicy,
+    PersonalizationPolicy,
+    Plan,
+    TieringPolicy,
+    Treatment,
+    make_policy,
+)
 from sim.state import NEVER, Outcome, Play, Signal, Stage
 from sim.story import StoryLog
 from sim.vendor import Delivery, allocate, collisions, deliver_marketing
@@ -97,13 +107,23 @@ class ABXModel(mesa.Model):
         self.tiering = cast(TieringPolicy, make_policy("tiering", s.tiering))
         self.orchestration = cast(OrchestrationPolicy, make_policy("orchestration", s.orchestration))
         self.personalization = cast(PersonalizationPolicy, make_policy("personalization", s.personalization))
-        self.cadence = self.tiering.cadence()
-        self.accounts.tier = self.tiering.assign(self)
-        for policy in (self.tiering, self.orchestration, self.personalization):
+        self.measurement = cast(MeasurementPolicy, make_policy("measurement", s.measurement))
+        start = self.tiering.deliberation_weeks
+        if start:  # the team debates the list first; it is executed (and researched) from then on
+            self.schedule_event(self.review_list, at=start + 0.5)
+        else:  # the opening list was researched before the run starts
+            self.accounts.tier = self.tiering.assign(self)
+            self.accounts.ti_listed[self.accounts.tier > 0] = -int(np.ceil(c.vendor.research_ramp_weeks))
+        for policy in (self.tiering, self.orchestration, self.personalization, self.measurement):
             policy.setup(self)
+        self.cadence = self.tiering.cadence() * self.measurement.weights()
         if self.tiering.review_weeks:
             every = self.tiering.review_weeks
-            self.schedule_recurring(self.review_list, Schedule(interval=every, start=every + 0.5))
+            self.schedule_recurring(self.review_list, Schedule(interval=every, start=start + every + 0.5))
+        self.ledger = getattr(self.measurement, "ledger", None)  # kept only when budget is steered
+        if self.measurement.review_weeks:
+            every = self.measurement.review_weeks
+            self.schedule_recurring(self.reallocate, Schedule(interval=every, start=every + 0.5))
 
         self.recorder = Recorder(c.horizon_weeks)
         self.arr_start = float(self.accounts.arr.sum())
@@ -125,12 +145,34 @@ class ABXModel(mesa.Model):
 
     # ------------------------------------------------------------------------------ public API
     def review_list(self) -> None:
-        """Re-tier the accounts (a scheduled list review); the story notes tier changes."""
-        old = self.accounts.tier
+        """Re-tier the accounts (a scheduled list review); the story notes tier changes.
+
+        Accounts joining the list start the research ramp; accounts leaving it lose the
+        vendor's context on them.
+        """
+        a, week = self.accounts, self.week + 1
+        old = a.tier
         new = self.tiering.assign(self)
-        self.story.log(self.week + 1, new != old, "tier",
-                       lambda a: f"re-tiered {TIERS[old[a]]} -> {TIERS[new[a]]}")
-        self.accounts.tier = new
+        changed = new != old
+        self.story.log(week, changed, "tier", lambda i: f"re-tiered {TIERS[old[i]]} -> {TIERS[new[i]]}")
+        self.recorder.add("list_changes", int(((new > 0) != (old > 0)).sum()))
+        a.ti_listed[(new > 0) & (old == 0)] = week
+        a.ti_listed[new == 0] = NEVER
+        a.tier = new
+
+    def reallocate(self) -> None:
+        """A budget review by the measurement policy: new cadence multipliers per tier and channel."""
+        self.measurement.reallocate(self)
+        self.cadence = self.tiering.cadence() * self.measurement.weights()
+
+    def context(self, w: int) -> np.ndarray:
+        """The vendor's context on each listed account, 0-1: the share of the research ramp done
+        since it was listed (1 for unlisted accounts, which get no account research)."""
+        a, ramp = self.accounts, self.cfg.vendor.research_ramp_weeks
+        if ramp <= 0:
+            return np.ones(self.n_accounts, dtype=np.float32)
+        done = np.clip((w - a.ti_listed) / ramp, 0.0, 1.0)
+        return np.where(a.ti_listed == NEVER, 1.0, done).astype(np.float32)
 
     def members_of(self, accounts: np.ndarray) -> np.ndarray:
         """Member indices of the accounts in a boolean mask (committees are stored contiguously)."""
@@ -178,10 +220,10 @@ class ABXModel(mesa.Model):
         self._world(w)
         self._signals(w)
         plan = self.orchestration.plan(self, self.cadence)
-        claim, depth, role_matched = self.personalization.treat(self.accounts.tier)
-        touches, depth_paid = self._deliver(w, plan, depth, claim)
-        self._respond(touches, claim, depth_paid, role_matched)
-        self._committees(w)
+        treat = self.personalization.treat(self.tiering.investment()[self.accounts.tier], self.context(w))
+        touches, depth_paid = self._deliver(w, plan, treat)
+        self._respond(touches, treat, depth_paid)
+        self._committees(w, treat)
         self._funnel(w)
         self._deals(w)
         self._customers(w, plan)
@@ -241,7 +283,7 @@ class ABXModel(mesa.Model):
         # A signal streak that dies out without a lead or MQA starts the clock again next time.
         a.ti_first_signal[prospect & ~surging & ~a.lead & (a.stage < Stage.MQA)] = NEVER
 
-    def _deliver(self, w: int, plan: Plan, depth: np.ndarray, claim: np.ndarray):
+    def _deliver(self, w: int, plan: Plan, treat: Treatment):
         """Capacities, budget and spend; draw touches, theater and collisions (vendor stream)."""
         a, m, v, rec, rng = self.accounts, self.members, self.cfg.vendor, self.recorder, self.rng
         n = self.n_accounts
@@ -253,7 +295,8 @@ class ABXModel(mesa.Model):
         ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
         self._ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
 
-        d = deliver_marketing(plan.mkt_rate, m.reach, m.acct, depth, v, v.marketing_budget_usd_year / 52.0)
+        d = deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v, v.marketing_budget_usd_year / 52.0,
+                              treat.research_cost_share)
         key = self._seat < KEY_CONTACT_SEATS
         sales_rate = (key * (self._sdr_work[m.acct] + self._cs_work[m.acct])
                       + AE_REACH_PER_WEEK * self._ae_effort[m.acct]).astype(np.float32)
@@ -266,7 +309,7 @@ class ABXModel(mesa.Model):
         total = mkt_rate[idx] + sales_rate[idx] + organic
         effect = np.asarray(v.channel_effect, dtype=np.float32)
         acct = m.acct[idx]
-        p_sup = mem.p_superficial(claim[acct], d.depth[acct], m.skepticism[idx],
+        p_sup = mem.p_superficial(treat.claim[acct], d.depth[acct], m.skepticism[idx],
                                   self.cfg.market.buyers.theater_sensitivity) * (mkt_rate[idx] / total)
         theater = np.zeros(len(idx), np.float32)
         hit = p_sup > 0
@@ -279,7 +322,7 @@ class ABXModel(mesa.Model):
             effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
                     + organic * np.float32(SELF_SERVE_EFFECT)) / total,
             ads_share=d.expected[ADS, idx] / total, theater=theater,
-            collisions=np.zeros(n, np.int64) if plan.coordinated else collisions(n_teams, plan.p_inconsistent, rng),
+            collisions=collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent, rng),
         )
         touched_acct = np.bincount(acct, minlength=n) > 0
         self._touched |= touched_acct
@@ -288,8 +331,16 @@ class ABXModel(mesa.Model):
         rec.add("touches", float(t.count.sum()))
         rec.add("theater_touches", float(t.theater.sum()))
         rec.add("collisions", int(t.collisions.sum()))
+        rec.add("coordinated_accounts", int(plan.coordinated.sum()))
+        rec.set("coordination_load", float(getattr(self.orchestration, "load", 0.0)))
         rec.add("sdr_worked", int(self._sdr_work.sum()))
         self._record_spend(d)
+        if self.ledger is not None:
+            led = self.ledger
+            led.spend_tier += np.bincount(a.tier, d.program_cost, len(TIERS))
+            led.spend_channel += d.channel_spend
+            for c in range(len(CHANNELS)):
+                led.touches[c] += np.bincount(m.acct, d.expected[c], n)
         for p in Play:
             if p != Play.NONE:
                 rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
@@ -325,10 +376,11 @@ class ABXModel(mesa.Model):
             text += f", {int(t.collisions[i])} collisions"
         return text
 
-    def _respond(self, t: Touches, claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray) -> None:
+    def _respond(self, t: Touches, treat: Treatment, depth: np.ndarray) -> None:
         a, m, b = self.accounts, self.members, self.cfg.market.buyers
         i, acct = t.idx, self.members.acct[t.idx]
-        rel = mem.relevance(claim[acct], depth[acct], role_matched[acct], b)
+        matched = treat.role_matched[acct]
+        rel = mem.relevance(treat.claim[acct], depth[acct], matched, matched & (treat.tailoring == "individual"), b)
         engaged_before = m.engagement[i] >= b.engaged_threshold
         recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
         attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
@@ -342,11 +394,18 @@ class ABXModel(mesa.Model):
         self._new_mql = np.zeros(self.n_members, dtype=bool)
         self._new_mql[i] = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
         self.recorder.add("mqls", int(self._new_mql.sum()))
+        if self.ledger is not None:
+            self.ledger.clicks += np.bincount(acct, clicks, self.n_accounts)
+            self.ledger.mqls += np.bincount(m.acct, self._new_mql, self.n_accounts)
 
-    def _committees(self, w: int) -> None:
+    def _committees(self, w: int, treat: Treatment) -> None:
         a, m, b = self.accounts, self.members, self.cfg.market.buyers
         n = self.n_accounts
-        m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, b.influence_spread_week)
+        spread: float | np.ndarray = b.influence_spread_week
+        if treat.tailoring != "none":  # one shared narrative helps a committee agree; one story each does not
+            mult = b.spread_group_tailoring if treat.tailoring == "group" else b.spread_individual_tailoring
+            spread = np.where(treat.role_matched, b.influence_spread_week * mult, b.influence_spread_week)[m.acct]
+        m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, spread)
         waiting = (a.lead & ~self._sdr_work)[m.acct]
         extra = np.where(waiting, self.cfg.vendor.follow_up_latency_cost, 0.0).astype(np.float32)
         m.awareness, m.engagement, m.trust, m.fatigue = mem.decay(m.awareness, m.engagement, m.trust, m.fatigue,
@@ -393,6 +452,8 @@ class ABXModel(mesa.Model):
         a.ti_first_signal[opp & (a.ti_first_signal == NEVER)] = w
         rec.add("opps_created", int(opp.sum()))
         rec.add("pipeline_created_usd", float(amount[opp].sum()))
+        if self.ledger is not None:
+            self.ledger.pipeline[opp] += amount[opp]
         touched_recently = (self._last_marketing != NEVER) & (w - self._last_marketing <= TRACKED_MARKETING_WEEKS)
         influenced = opp & touched_recently
         rec.add("pipeline_influenced_usd", float(amount[influenced].sum()))
@@ -403,6 +464,7 @@ class ABXModel(mesa.Model):
         waiting = a.lead & ~opp
         a.wait_weeks = np.where(waiting, a.wait_weeks + 1, 0).astype(np.int16)
         expired = waiting & (a.wait_weeks >= LEAD_EXPIRY_WEEKS)
+        rec.add("leads_expired", int(expired.sum()))
         a.lead &= ~expired & ~opp
 
     def _log_stage_changes(self, w: int, prospect: np.ndarray, derived: np.ndarray) -> None:
@@ -491,6 +553,8 @@ class ABXModel(mesa.Model):
         lost_arr = np.where(churn, a.arr, 0.0)
         a.arr = a.arr + up - down - lost_arr
         a.ti_contract_end[due & ~churn] += cc.contract_weeks
+        if self.ledger is not None:
+            self.ledger.renewed += np.where(due & ~churn, a.arr, 0.0)
         rec.add("renewals", int(due.sum()))
         rec.add("churned_logos", int(churn.sum()))
         rec.add("contraction_arr_usd", float(down.sum()))
@@ -507,6 +571,8 @@ class ABXModel(mesa.Model):
         a.exp_progress[opened] = 0.0
         rec.add("expansion_opps", int(opened.sum()))
         rec.add("pipeline_created_usd", float(exp_amount[opened].sum()))
+        if self.ledger is not None:
+            self.ledger.pipeline[opened] += exp_amount[opened]
         open_exp = (a.exp_usd > 0) & customer & ~churn
         a.exp_progress[open_exp] += 1.0 / EXPANSION_CYCLE_WEEKS
         closing = open_exp & (a.exp_progress >= 1.0)

@@ -85,6 +85,7 @@ class Accounts:
     intent_obs: np.ndarray  # float32 observed intent (exponential average of seen research), 0-1
     stage: np.ndarray  # int8 Stage
     tier: np.ndarray  # int8 index into config.TIERS
+    ti_listed: np.ndarray  # int32 week the account joined the target list (NEVER if not listed)
     arr: np.ndarray  # float64 current ARR, USD/year (0 unless a customer)
     ti_contract_end: np.ndarray  # int32 renewal week
     adoption: np.ndarray  # float32 product adoption, 0-1

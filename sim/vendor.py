@@ -41,8 +41,10 @@ def research_cost_week(depth: np.ndarray, research_usd_year: float) -> np.ndarra
 
 
 def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, depth: np.ndarray,
-                      v: VendorConfig, budget_week: float) -> Delivery:
+                      v: VendorConfig, budget_week: float, research_cost_share: float = 1.0) -> Delivery:
     """Scale the planned marketing program to the executive's hours and the weekly budget.
+
+    ``research_cost_share`` is the share of the per-account research cost paid (shared research).
 
     When the budget falls short every channel is scaled by the same share, and research depth by
     its square root (cost grows as depth squared): personalization gets shallower while its claim
@@ -56,7 +58,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
         expected[EXECUTIVE] *= exec_cap / exec_planned
     cost = np.asarray(v.channel_cost_usd, dtype=np.float32)
     member_cost = cost @ expected
-    research = research_cost_week(depth, v.research_usd_year)
+    research = research_cost_week(depth, v.research_usd_year * research_cost_share)
     share = budget_share(float(member_cost.sum()) + float(research.sum()), budget_week)
     expected *= np.float32(share)
     program = (np.bincount(acct, member_cost, n) + research) * share

@@ -69,7 +69,7 @@ def test_runs_from_any_folder_and_the_same_seed_writes_identical_files(tmp_path)
     (["market.segment_shares=[0.5,0.6,0.1]"], "must add up to 1.0"),
     (["strategy.tiering.n_one_to_many=20000"], "more than market.n_accounts"),
     (["strategy.tiering.policy=bogus"], "unknown tiering policy"),
-    (["strategy=bogus"], "strategy=bogus: no such option; available: abm, abx, channel"),
+    (["strategy=bogus"], "strategy=bogus: no such option; available: abm, abx, abx_channel_metrics"),
     (["market=mars"], "market=mars: no such option"),
     (["market.n_accounts=abc"], "market.n_accounts"),
     (["strategy.orchestration.nonsense=3"], "strategy.orchestration.nonsense: unknown key"),
@@ -87,7 +87,8 @@ def test_help_lists_every_config_option(tmp_path):
     proc = abx_sim("--help", cwd=tmp_path)
     assert proc.returncode == 0
     root = config_dir()
-    for group in ("market", "strategy", "strategy/tiering", "strategy/orchestration", "strategy/personalization"):
+    for group in ("market", "strategy", "strategy/tiering", "strategy/orchestration", "strategy/personalization",
+                  "strategy/measurement"):
         options = sorted(p.stem for p in (root / group).glob("*.yaml"))
         assert re.search(rf"^{re.escape(group)}: {', '.join(options)}$", proc.stdout, re.M), group
 

@@ -116,10 +116,10 @@ def test_theater_grows_with_the_claim_gap_and_with_skepticism():
 
 
 def test_relevance_rewards_delivered_personalization_only():
-    matched = np.array([True])
-    researched = mem.relevance(np.array([0.8]), np.array([0.8]), matched, B)
-    claimed_only = mem.relevance(np.array([0.8]), np.array([0.0]), matched, B)
-    researched_silent = mem.relevance(np.array([0.0]), np.array([0.8]), matched, B)
+    matched, individual = np.array([True]), np.array([False])
+    researched = mem.relevance(np.array([0.8]), np.array([0.8]), matched, individual, B)
+    claimed_only = mem.relevance(np.array([0.8]), np.array([0.0]), matched, individual, B)
+    researched_silent = mem.relevance(np.array([0.0]), np.array([0.8]), matched, individual, B)
     assert researched[0] > claimed_only[0] == researched_silent[0]
     assert 0 <= claimed_only[0] <= researched[0] <= 1
 

@@ -13,15 +13,17 @@ import numpy as np
 from sim.config import BuyerConfig
 
 
-def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, b: BuyerConfig) -> np.ndarray:
+def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, individual: np.ndarray,
+              b: BuyerConfig) -> np.ndarray:
     """Perceived relevance of a touch, 0-1.
 
-    Generic relevance, plus role-matched messaging (CAL-5.4), plus the personalization actually
-    delivered: a touch delivers only what it both claims and has researched, ``min(claim, depth)``
-    (CAL-5.1, CAL-5.7).
+    Generic relevance, plus role-matched messaging (CAL-5.4), plus tailoring to the individual,
+    plus the personalization actually delivered: a touch delivers only what it both claims and
+    has researched, ``min(claim, depth)`` (CAL-5.1, CAL-5.7).
     """
     delivered = np.minimum(claim, depth)
-    r = b.relevance_generic + b.relevance_role_match * role_matched + b.relevance_personalization * delivered
+    r = (b.relevance_generic + b.relevance_role_match * role_matched + b.relevance_individual * individual
+         + b.relevance_personalization * delivered)
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
@@ -105,9 +107,10 @@ def account_mean(values: np.ndarray, weights: np.ndarray, acct: np.ndarray, n_ac
 
 
 def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.ndarray, acct: np.ndarray,
-                   n_accounts: int, rate: float) -> np.ndarray:
-    """Opinions converge inside a committee: each member moves ``rate`` of the way toward the
-    committee's opinion weighted by influence and engagement (engaged members talk more)."""
+                   n_accounts: int, rate: float | np.ndarray) -> np.ndarray:
+    """Opinions converge inside a committee: each member moves ``rate`` (a number, or one per
+    member) of the way toward the committee's opinion weighted by influence and engagement
+    (engaged members talk more)."""
     w = influence * (0.2 + engagement)
     mean = account_mean(opinion, w, acct, n_accounts)
     return (opinion + rate * (mean[acct] - opinion)).astype(np.float32)

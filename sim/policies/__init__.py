@@ -12,18 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from sim.config import ConfigError, StrategyConfig, build_params
-from sim.policies import orchestration, personalization, tiering  # noqa: F401  (registers classes)
+from sim.policies import measurement, orchestration, personalization, tiering  # noqa: F401  (registers classes)
 from sim.policies.base import (
     REGISTRY,
+    MeasurementPolicy,
     OrchestrationPolicy,
     PersonalizationPolicy,
     Plan,
     Policy,
     TieringPolicy,
+    Treatment,
     register,
 )
 
-FAMILIES = ("tiering", "orchestration", "personalization")
+FAMILIES = ("tiering", "orchestration", "personalization", "measurement")
 
 
 def resolve_strategy(strategy: StrategyConfig, n_accounts: int) -> StrategyConfig:
@@ -50,5 +52,5 @@ def make_policy(family: str, params: Any) -> Policy:
     return REGISTRY[family][params.policy](params)
 
 
-__all__ = ["FAMILIES", "REGISTRY", "OrchestrationPolicy", "PersonalizationPolicy", "Plan", "Policy",
-           "TieringPolicy", "make_policy", "register", "resolve_strategy"]
+__all__ = ["FAMILIES", "REGISTRY", "MeasurementPolicy", "OrchestrationPolicy", "PersonalizationPolicy", "Plan",
+           "Policy", "TieringPolicy", "Treatment", "make_policy", "register", "resolve_strategy"]

@@ -10,6 +10,7 @@ import numpy as np
 from sim.config import CHANNELS, param
 from sim.policies.base import OrchestrationPolicy, Plan, PolicyParams, register
 from sim.state import Play, Signal, Stage
+from sim.vendor import allocate
 
 if TYPE_CHECKING:
     from sim.model import ABXModel
@@ -28,16 +29,43 @@ class RoutingParams(PolicyParams):
     follow_up_rate: float = param(0.7, lo=0, hi=1, unit="share",
                                   doc="share of leads (MQAs, hand-raisers) sales commits to follow up",
                                   source="CAL-2.1 (MQL->SAL 40-60%), CAL-4.8")
+    list_overlap: float = param(0.07, lo=0, hi=1, unit="share",
+                                doc="share of marketing's target list (best tiers first) that is also on sales' "
+                                    "named list", source="CAL-4.8")
+    sales_own_accounts: int = param(150, lo=0, unit="accounts",
+                                    doc="accounts sales names on its own, off marketing's list (by value)")
+
+
+def sales_list(tier: np.ndarray, value: np.ndarray, overlap: float, own: int) -> np.ndarray:
+    """Sales' named accounts: ``overlap`` of marketing's list, best tiers (then value) first, plus
+    ``own`` accounts sales picks by value from outside marketing's list."""
+    order = np.lexsort((-value, -tier))  # tier descending, then value descending
+    listed = order[tier[order] > 0]
+    unlisted = order[tier[order] == 0]
+    named = np.zeros(len(tier), dtype=bool)
+    named[listed[: round(overlap * len(listed))]] = True
+    named[unlisted[:own]] = True
+    return named
 
 
 class Routing(OrchestrationPolicy):
-    """Shared bookkeeping: sales decides once per lead whether to follow it up."""
+    """Shared bookkeeping: sales' named list, and sales deciding once per lead to follow it up."""
 
     @override
     def setup(self, model: ABXModel) -> None:
         n = model.n_accounts
         self._decided = np.zeros(n, dtype=bool)
         self._follow = np.zeros(n, dtype=bool)
+        self._tier_seen: np.ndarray | None = None
+
+    def named(self, model: ABXModel) -> np.ndarray:
+        """Sales' named list, re-drawn whenever marketing's list changes."""
+        tier = model.accounts.tier
+        if tier is not self._tier_seen:
+            self._named = sales_list(tier, model.accounts.acv_potential, self.p.list_overlap,
+                                     self.p.sales_own_accounts)
+            self._tier_seen = tier
+        return self._named
 
     def followed_leads(self, model: ABXModel) -> np.ndarray:
         """Leads sales has committed to work (decided once per lead with ``follow_up_rate``)."""
@@ -57,10 +85,6 @@ class Routing(OrchestrationPolicy):
 class SiloedParams(RoutingParams):
     """Parameters of siloed orchestration."""
 
-    sales_list_size: int = param(300, lo=0, unit="accounts", doc="named accounts sales prospects on its own")
-    list_overlap: float = param(0.5, lo=0, hi=1, unit="share",
-                                doc="share of sales' named list taken from marketing's target list",
-                                source="CAL-4.8")
     p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
                                   doc="chance two uncoordinated teams touching one account in a week "
                                       "send contradictory messages")
@@ -78,24 +102,11 @@ class Siloed(Routing):
     Params = SiloedParams
 
     @override
-    def setup(self, model: ABXModel) -> None:
-        super().setup(model)
-        a = model.accounts
-        size = min(self.p.sales_list_size, model.n_accounts)
-        by_value = np.argsort(-a.acv_potential, kind="stable")
-        on_mkt_list = a.tier[by_value] > 0
-        from_mkt = by_value[on_mkt_list][: round(self.p.list_overlap * size)]
-        own = by_value[~on_mkt_list][: size - len(from_mkt)]
-        self.sales_list = np.zeros(model.n_accounts, dtype=bool)
-        self.sales_list[from_mkt] = True
-        self.sales_list[own] = True
-
-    @override
     def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
         a = model.accounts
         n = len(a)
         prospect = a.stage < Stage.OPPORTUNITY
-        own_intent = self.sales_list & prospect & (a.intent_obs >= self.p.intent_threshold)
+        own_intent = self.named(model) & prospect & (a.intent_obs >= self.p.intent_threshold)
         priority = np.where(self.followed_leads(model), 1.0 + a.wait_weeks, 0.0)
         priority = np.maximum(priority, np.where(own_intent, 0.5 + a.intent_obs, 0.0))
         return Plan(
@@ -105,7 +116,7 @@ class Siloed(Routing):
             expansion=np.zeros(n, dtype=bool),
             play=np.zeros(n, dtype=np.int8),
             ae_context=np.ones(n, dtype=np.float32),
-            coordinated=False,
+            coordinated=np.zeros(n, dtype=bool),
             p_inconsistent=self.p.p_inconsistent,
         )
 
@@ -118,6 +129,17 @@ class SignalParams(RoutingParams):
                                    doc="share of an account's research the vendor's intent data sees")
     follow_up_rate: float = param(0.95, lo=0, hi=1, unit="share",
                                   doc="share of leads sales commits to follow up (a shared SLA)")
+    list_overlap: float = param(1.0, lo=0, hi=1, unit="share",
+                                doc="share of marketing's target list (best tiers first) that is also on sales' "
+                                    "named list: sales is paged and AEs briefed only there", source="CAL-4.8")
+    sales_own_accounts: int = param(0, lo=0, unit="accounts",
+                                    doc="accounts sales names on its own, off marketing's list (by value)")
+    shared_view: bool = param(True, unit="flag",
+                              doc="sales and CS work from marketing's account view, so touches are sequenced "
+                                  "(false: only marketing uses the platform; teams' touches can collide)")
+    p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
+                                  doc="chance two uncoordinated teams touching one account in a week send "
+                                      "contradictory messages (without a shared view)")
     cs_in_motion: bool = param(True, unit="flag", doc="CS is part of the motion (ABX scope): customer plays fire")
     acquisition_play: bool = param(True, unit="flag", doc="fire the acquisition sequence on intent and leads")
     expansion_play: bool = param(True, unit="flag", doc="fire the expansion play on expansion readiness")
@@ -165,7 +187,8 @@ class SignalDriven(Routing):
         surge = (sig & Signal.INTENT_SURGE) != 0
 
         followed = self.followed_leads(model)
-        paged = listed & prospect & surge
+        named = self.named(model)
+        paged = named & prospect & surge
         sales = np.where(followed | paged, 1.0 + a.tier + a.intent_obs + 0.1 * a.wait_weeks, 0.0)
         if p.acquisition_play:
             acq = listed & prospect & (surge | a.lead)
@@ -198,6 +221,56 @@ class SignalDriven(Routing):
             cs_priority=cs,
             expansion=expansion,
             play=play,
-            ae_context=np.where(a.tier >= p.ae_brief_min_tier, p.ae_brief_effort, 1.0).astype(np.float32),
-            coordinated=True,
+            ae_context=np.where(named & (a.tier >= p.ae_brief_min_tier), p.ae_brief_effort, 1.0).astype(np.float32),
+            coordinated=np.full(n, p.shared_view),
+            p_inconsistent=p.p_inconsistent,
         )
+
+
+@dataclass
+class ManualParams(SignalParams):
+    """Parameters of manual coordination."""
+
+    intent_coverage: float = param(0.3, lo=0, hi=1, unit="share",
+                                   doc="share of an account's research the vendor's intent data sees (no platform)")
+    n_coordinators: int = param(1, lo=0, hi=10_000, unit="people", doc="people who route the account team's work")
+    coordinator_hours_week: float = param(30.0, lo=0, hi=168, unit="hours/week",
+                                          doc="hours per week each coordinator spends routing")
+    hours_per_account_week: float = param(0.6, lo=0.01, hi=168, unit="hours",
+                                          doc="hours a week of routing one account in the motion takes (reading "
+                                              "its signals, briefing the teams, sequencing touches); 30 h / 0.6 h "
+                                              "is the practitioners' ~50 accounts per coordinator")
+
+
+@register("manual")
+class Manual(SignalDriven):
+    """Signal-driven plays, routed by hand: coordinators review the accounts in the motion, those
+    with signals first, as far as their hours go. A reviewed account gets its plays and
+    sequenced touches; the rest run as if siloed (no plays, no paging, touches may collide).
+    Coordination quality is the reviewed share, so it degrades as accounts per coordinator grow.
+    """
+
+    Params = ManualParams
+
+    def capacity(self) -> float:
+        """Accounts the coordinators can route in a week."""
+        p = self.p
+        return p.n_coordinators * p.coordinator_hours_week / p.hours_per_account_week
+
+    @override
+    def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
+        a = model.accounts
+        plan = super().plan(model, cadence)
+        in_motion = (a.tier > 0) | ((a.stage >= Stage.ONBOARDING) & self.p.cs_in_motion)
+        priority = np.where(in_motion, 1.0 + (plan.play != Play.NONE) + (model.signals != 0) + a.tier / 10, 0.0)
+        reviewed = allocate(priority, self.capacity())
+        self.load = float(in_motion.sum()) / max(self.p.n_coordinators, 1)
+        missed = ~reviewed
+        plan.mkt_rate[missed] = cadence[a.tier[missed]]
+        plan.play[missed] = Play.NONE
+        plan.expansion &= reviewed
+        plan.sales_priority = np.where(reviewed | self._follow & a.lead, plan.sales_priority, 0.0).astype(np.float32)
+        plan.cs_priority = np.where(reviewed, plan.cs_priority, self.renewal_outreach(model))
+        plan.ae_context = np.where(reviewed, plan.ae_context, 1.0).astype(np.float32)
+        plan.coordinated = reviewed
+        return plan

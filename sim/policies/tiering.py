@@ -51,7 +51,7 @@ class NoTiering(TieringPolicy):
         return np.zeros(model.n_accounts, dtype=np.int8)
 
     @override
-    def cadence(self) -> np.ndarray:
+    def program(self) -> np.ndarray:
         table = np.zeros((4, 5), dtype=np.float32)
         table[0] = self.p.cadence
         return table
@@ -75,10 +75,21 @@ class TieredParams(PolicyParams):
                                 doc="weight of contract value (log, scaled 0-1) in the list score")
     weight_intent: float = param(0.5, lo=0, hi=100, unit="-",
                                  doc="weight of observed intent in the list score (used at reviews)")
+    weight_customer: float = param(0.0, lo=0, hi=100, unit="-",
+                                   doc="score bonus for existing customers (reverse-ABX: the installed base first)")
     include_customers: bool = param(True, unit="flag", doc="existing customers can be on the list "
                                     "(ABX: land and expand); false keeps the list to prospects (ABM)")
     review_weeks: int = param(13, lo=0, hi=2600, unit="weeks",
-                              doc="weeks between list reviews (0: the list is never reviewed)")
+                              doc="weeks between list reviews (0: never; 1: live re-prioritisation on signals)")
+    investment: list[float] = param([0.0, 1.0, 2.0, 3.0], lo=0, hi=3, length=4, unit="level 0-3",
+                                    doc="investment each tier receives (untargeted, 1:many, 1:few, 1:1) as a "
+                                        "tier's program level: 0 untargeted, 1 1:many, 2 1:few, 3 1:1; "
+                                        "fractions interpolate (cadence and research depth)", source="CAL-4.1")
+    deliberation_weeks: int = param(0, lo=0, hi=2600, unit="weeks",
+                                    doc="weeks the team debates the list before executing it (no list until then)")
+    recut_share: float = param(0.0, lo=0, hi=1, unit="share",
+                               doc="share of the list dropped and replaced at each review (re-cut accounts "
+                                   "lose the vendor's context: research restarts)")
     cadence_untargeted: list[float] = param([0.1, 0.05, 0.0, 0.0, 0.0], lo=0, hi=50, length=5,
                                             unit="touches/member/week", doc="untargeted cadence per channel")
     cadence_one_to_many: list[float] = param([0.6, 0.25, 0.01, 0.0, 0.0], lo=0, hi=50, length=5,
@@ -107,21 +118,31 @@ class Tiered(TieringPolicy):
     def __init__(self, params: TieredParams) -> None:
         super().__init__(params)
         self.review_weeks = params.review_weeks or None
+        self.deliberation_weeks = params.deliberation_weeks
 
     @override
     def assign(self, model: ABXModel) -> np.ndarray:
+        """Rank by score; at a review with ``recut_share``, a random share of the current list is
+        dropped (vendor stream) and the next-best accounts take their places."""
         a = model.accounts
         log_value = np.log(a.acv_potential)
         span = max(float(np.ptp(log_value)), 1e-9)
         score = (self.p.weight_fit * a.fit_obs
                  + self.p.weight_value * (log_value - log_value.min()) / span
-                 + self.p.weight_intent * a.intent_obs)
+                 + self.p.weight_intent * a.intent_obs
+                 + self.p.weight_customer * (a.stage >= Stage.ONBOARDING))
         eligible = np.ones(len(a), dtype=bool) if self.p.include_customers else a.stage < Stage.ONBOARDING
+        if self.p.recut_share > 0:
+            eligible &= ~((a.tier > 0) & (model.rng.random(len(a)) < self.p.recut_share))
         return rank_accounts(score, eligible,
                              (self.p.n_one_to_one, self.p.n_one_to_few, self.p.n_one_to_many))
 
     @override
-    def cadence(self) -> np.ndarray:
+    def program(self) -> np.ndarray:
         p = self.p
         return np.array([p.cadence_untargeted, p.cadence_one_to_many, p.cadence_one_to_few,
                          p.cadence_one_to_one], dtype=np.float32)
+
+    @override
+    def investment(self) -> np.ndarray:
+        return np.asarray(self.p.investment, dtype=np.float32)
