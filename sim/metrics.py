@@ -150,6 +150,26 @@ SUMMARY: dict[str, Metric] = {
     "in_market_share": S("share", "mean share of accounts in a buying window (CAL-6.1)", "mean(in_market_share)"),
     "window_starts_per_quarter": S("share", "share of accounts opening a buying window per quarter (CAL-6.1)",
                                    "sum(window_starts) / n_accounts / quarters"),
+    # Symptoms an analyst would look at (read by sim.diagnostics).
+    "trust_trend": S("0-1", "change of the targeted members' mean trust from the first to the last 13 weeks",
+                     "mean(trust_mean | last 13 w) - mean(trust_mean | first 13 w)"),
+    "lead_follow_up_share": S("share", "share of leads that did not expire waiting for sales",
+                              "1 - sum(leads_expired) / sum(leads)"),
+    "customer_plays": S("account-weeks", "weeks x accounts on which an expansion, retention or competitive play ran",
+                        "sum(play_expansion + play_retention + play_competitive)"),
+    "budget_delivered_share": S("share", "mean share of the planned marketing program the budget paid for",
+                                "mean(budget_delivered_share)"),
+    "strategic_spend_ratio": S("x", "program spend per 1:1 account over spend per 1:many account (0 without "
+                                    "both tiers)", "(spend_tier_one_to_one / n 1:1) / (spend_tier_one_to_many / "
+                                                   "n 1:many)"),
+    "weeks_to_list_execution": S("weeks", "weeks before any program spend reached a listed account (0 without a "
+                                          "list)", "first week with spend on listed tiers"),
+    "list_churn_per_review": S("share", "share of the list replaced per review (reviews at most quarterly "
+                                        "counted as quarters)", "sum(list_changes) / 2 / listed / quarters"),
+    "accounts_per_coordinator": S("accounts/person", "mean accounts in the motion per coordinator (manual "
+                                  "orchestration; 0 otherwise)", "mean(coordination_load)"),
+    "ads_spend_share_change": S("share", "change of the ads' share of channel spend from the first to the last "
+                                         "13 weeks", "ads share (last 13 w) - ads share (first 13 w)"),
 }
 
 
@@ -182,11 +202,11 @@ def _ratio(num: float, den: float) -> float:
 
 def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, arr_end: np.ndarray,
               touched_trust: float, touched_members: int, touched_accounts: int, n_accounts: int,
-              gross_margin: float) -> dict[str, float]:
+              gross_margin: float, tier_sizes: np.ndarray) -> dict[str, float]:
     """The run summary (see :data:`SUMMARY`) from the weekly series and end-of-run state.
 
     ``cohort_start`` is each account's ARR at the start of the retention window (52 weeks before
-    the end, or week 0), ``arr_end`` at the end.
+    the end, or week 0), ``arr_end`` at the end; ``tier_sizes`` the accounts per tier at the end.
     """
     t = ts.sum(numeric_only=True)
     decided = t.wins + t.losses + t.no_decisions
@@ -232,8 +252,32 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         "touches_per_member": _ratio(t.touches, touched_members),
         "in_market_share": float(ts.in_market_share.mean()),
         "window_starts_per_quarter": _ratio(t.window_starts * 13.0, n_accounts * len(ts)),
+        **_symptoms(ts, t, tier_sizes),
     }
     return {k: float(v) for k, v in out.items()}
+
+
+def _symptoms(ts: pd.DataFrame, t: pd.Series, tier_sizes: np.ndarray) -> dict[str, float]:
+    """The symptom metrics of the summary (the diagnostics' evidence)."""
+    first, last = ts.iloc[:13], ts.iloc[-13:]
+    ads = [float(q.spend_channel_ads_usd.sum()) / max(sum(float(q[f"spend_channel_{c}_usd"].sum())
+                                                          for c in CHANNELS), 1e-9) for q in (first, last)]
+    tier_spend = [t[f"spend_tier_{tier}_usd"] for tier in TIERS]
+    per_account = [_ratio(spend, size) for spend, size in zip(tier_spend, tier_sizes, strict=True)]
+    listed_spend = sum(ts[f"spend_tier_{tier}_usd"] for tier in TIERS[1:])
+    executed = np.flatnonzero(listed_spend.to_numpy() > 0)
+    listed = float(np.sum(tier_sizes[1:]))
+    return {
+        "trust_trend": float(last.trust_mean.mean() - first.trust_mean.mean()),
+        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, t.leads) if t.leads > 0 else 1.0,
+        "customer_plays": t.play_expansion + t.play_retention + t.play_competitive,
+        "budget_delivered_share": float(ts.budget_delivered_share.mean()),
+        "strategic_spend_ratio": _ratio(per_account[3], per_account[1]),
+        "weeks_to_list_execution": float(executed[0]) if len(executed) else (float(len(ts)) if listed else 0.0),
+        "list_churn_per_review": _ratio(t.list_changes / 2.0, listed * max(len(ts) / 13.0, 1.0)),
+        "accounts_per_coordinator": float(ts.coordination_load.mean()),
+        "ads_spend_share_change": ads[1] - ads[0],
+    }
 
 
 def glossary_markdown() -> str:
@@ -245,7 +289,9 @@ def glossary_markdown() -> str:
     lines += ["", "## Weekly series (`timeseries.parquet`, one row per week)", "",
               "| column | unit | meaning | formula |", "|---|---|---|---|"]
     lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` |" for k, m in WEEKLY.items()]
-    return "\n".join(lines) + "\n"
+    from sim.diagnostics import markdown
+
+    return "\n".join(lines) + "\n\n" + markdown()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from mesa.time import Schedule
 from omegaconf import DictConfig
 
 from sim.config import CHANNELS, SEGMENTS, TIERS, Config, run_seed_sequence, validate
+from sim.diagnostics import diagnose
 from sim.mechanisms import customers as cust
 from sim.mechanisms import deals, market
 from sim.mechanisms import members as mem
@@ -203,12 +204,13 @@ class ABXModel(mesa.Model):
         touched_m = self._touched[m.acct]
         w = m.influence[touched_m]
         trust = float(np.average(m.trust[touched_m], weights=w)) if w.sum() > 0 else 0.0
-        return summarize(
+        summary = summarize(
             self.recorder.frame(self.steps), arr_start=self.arr_start, cohort_start=self._cohort_arr,
             arr_end=a.arr, touched_trust=trust, touched_members=int(touched_m.sum()),
             touched_accounts=int(self._touched.sum()), n_accounts=self.n_accounts,
-            gross_margin=self.cfg.vendor.gross_margin,
+            gross_margin=self.cfg.vendor.gross_margin, tier_sizes=np.bincount(a.tier, minlength=len(TIERS)),
         )
+        return summary | diagnose(summary)
 
     # ----------------------------------------------------------------------------- the week
     def step(self) -> None:

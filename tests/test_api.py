@@ -8,6 +8,7 @@ import mesa
 import pytest
 from helpers import cached_run
 
+from sim.diagnostics import FLAGS
 from sim.metrics import SUMMARY, WEEKLY, glossary_markdown
 from sim.model import ABXModel
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).parents[1]
 
 def test_results_hold_dataframes_and_the_model():
     res = cached_run("abx", 0, 60, 800)
-    assert set(SUMMARY) == set(res.summary)
+    assert set(SUMMARY) | set(FLAGS) == set(res.summary)
     assert list(res.timeseries.columns) == list(WEEKLY)
     assert len(res.accounts) == 800 and isinstance(res.model, ABXModel)
 
@@ -66,6 +67,6 @@ def test_docs_parameter_reference_is_generated_from_the_code():
         "regenerate with: python -m sim.docs > docs/parameters.md")
 
 
-@pytest.mark.parametrize("key", sorted(SUMMARY))
+@pytest.mark.parametrize("key", sorted([*SUMMARY, *FLAGS]))
 def test_every_summary_metric_is_documented(key):
     assert f"`{key}`" in (ROOT / "docs/metrics.md").read_text()

@@ -1,7 +1,8 @@
 """Measurement and adaptation: what the vendor counts, and how it moves budget on what it counts.
 
-Every quarter an adaptive policy reallocates the marketing program across tiers and channels
-toward what its *steering metric* says returns most per dollar. The rule is the same for both
+Every quarter an adaptive policy reallocates the marketing program across tiers (and, when it
+steers channels, across channels) toward what its *steering metric* says returns most per
+dollar. The rule is the same for both
 metrics (:func:`reweight`); only what is counted differs: account outcomes (pipeline created on
 the account, new-logo and expansion) or channel metrics (ad clicks and MQLs). Channel metrics
 reward cheap volume, which is how a team steering by them drifts away from revenue.
@@ -104,6 +105,9 @@ class SteeredParams(PolicyParams):
                             "(exponent on relative return)")
     min_weight: float = param(0.25, lo=0, hi=1, unit="x", doc="floor of a tier's or channel's cadence multiplier")
     max_weight: float = param(4.0, lo=1, hi=100, unit="x", doc="cap of a tier's or channel's cadence multiplier")
+    steer_channels: bool = param(False, unit="flag",
+                                 doc="also reallocate across channels (by the metric credited to channels by "
+                                     "their share of each account's touches), not only across tiers")
 
 
 class Steered(MeasurementPolicy):
@@ -135,15 +139,17 @@ class Steered(MeasurementPolicy):
         per_account, per_channel = self.value(led)
         per_tier = np.bincount(model.accounts.tier, per_account, len(TIERS))
         self.tier_weights = reweight(self.tier_weights, per_tier, led.spend_tier, p.step, p.min_weight, p.max_weight)
-        self.channel_weights = reweight(self.channel_weights, per_channel, led.spend_channel, p.step,
-                                        p.min_weight, p.max_weight)
+        if p.steer_channels:
+            self.channel_weights = reweight(self.channel_weights, per_channel, led.spend_channel, p.step,
+                                            p.min_weight, p.max_weight)
         led.clear()
 
 
 @register("outcomes")
 class Outcomes(Steered):
     """Steer by account outcomes: pipeline created (new-logo and expansion) plus ARR renewed, per
-    dollar, credited to tiers by account and to channels by their share of each account's touches."""
+    dollar, credited to tiers by account (to channels, if steered, by their share of each
+    account's touches: an average that cannot see diminishing returns, so off by default)."""
 
     @override
     def value(self, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +162,8 @@ class ChannelMetricsParams(SteeredParams):
     """Parameters of steering by channel metrics."""
 
     mql_clicks: float = param(10.0, lo=0, unit="clicks/MQL", doc="clicks an MQL counts for in the channel score")
+    steer_channels: bool = param(True, unit="flag", doc="also reallocate across channels (the channel report's "
+                                 "cost per click and per MQL)")
 
 
 @register("channel_metrics")

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 import sim
+from sim.diagnostics import FLAGS
 from sim.metrics import SUMMARY
 from sim.outputs import atomic_write
 
@@ -66,7 +67,7 @@ def row(cfg: DictConfig, overrides: list[str], summary: dict[str, float] | None,
         "runtime_s": float(runtime_s), "write_s": float(write_s), "version": sim.__version__, "run_dir": run_dir,
         "overrides": " ".join(sorted(overrides)), **config,
     }
-    for key in SUMMARY:
+    for key in (*SUMMARY, *FLAGS):
         out[key] = float(summary[key]) if summary else np.nan
     return out
 
