@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose_config, config_dir, register_schema, simulate
 from sim.config import ConfigError, validate
+from sim.diagnostics import DIAGNOSES, flagged
 from sim.outputs import finish, is_finished, write_results
 from sim.sweep import catalog
 
@@ -63,6 +64,11 @@ def summary_table(summary: dict[str, float], title: str) -> str:
     for section, rows in TABLE.items():
         lines.append(f"{section}")
         lines += [f"  {label:<32}{_format(summary[key], kind):>16}" for key, label, kind in rows]
+    modes = flagged(summary)
+    lines.append("Diagnostics")
+    lines += [f"  FLAGGED {name}: {DIAGNOSES[name].meaning} ({DIAGNOSES[name].rule})" for name in modes]
+    if not modes:
+        lines.append("  no failure mode flagged")
     return "\n".join(lines)
 
 

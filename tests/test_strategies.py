@@ -20,6 +20,7 @@ from sim.model import ABXModel
 from sim.policies.base import at_level
 from sim.policies.measurement import attribute, reweight
 from sim.policies.orchestration import sales_list
+from sim.state import Stage
 
 PRESETS = sorted(p.stem for p in (config_dir() / "strategy").glob("*.yaml"))
 FAILURES = {  # preset -> the diagnosis it must raise
@@ -191,3 +192,38 @@ def test_manual_coordination_routes_only_what_its_hours_allow():
     many = ABXModel(small_config("abx_manual_orchestration", 800, 10, "strategy.orchestration.n_coordinators=50"))
     many.step()
     assert many.recorder.cols["coordinated_accounts"][0] > 100
+
+
+def test_all_four_plays_fire_and_show_in_the_account_stories():
+    customers = np.flatnonzero(ABXModel(small_config("abx", 1500, 78)).accounts.stage >= Stage.ONBOARDING)
+    ids = ",".join(map(str, customers))  # the installed base, plus the default tracked accounts
+    res = cached_run("abx", 0, 78, 1500, (f"output.story_ids=[{ids}]",))
+    events = set(res.stories.detail[res.stories.kind == "play"])
+    assert {f"{p} play starts" for p in ("acquisition", "expansion", "retention", "competitive")} <= events
+
+
+# ----------------------------------------------------------- experiment effects, at CI size
+def paired_extra(metric: str, high: tuple[str, ...], low: tuple[str, ...], strategy: str = "abx"):
+    """Paired differences between two override sets of one strategy over the seeds."""
+    diffs = np.array([cached_run(strategy, s, 78, 1500, high).summary[metric]
+                      - cached_run(strategy, s, 78, 1500, low).summary[metric] for s in SEEDS])
+    return diffs, float(stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue)
+
+
+def test_e3_one_to_one_investment_everywhere_loses_to_tiers():
+    _, p = paired_extra("roi", ("strategy.tiering.investment=[0,1,2,3]",), ("strategy.tiering.investment=[0,3,3,3]",))
+    assert p < 0.01
+
+
+def test_e6_manual_routing_collides_more_as_the_list_grows():
+    small, large = ("strategy.tiering.n_one_to_few=20",), ("strategy.tiering.n_one_to_few=400",)
+    base = ("strategy.tiering.n_one_to_one=0", "strategy.tiering.n_one_to_many=0")
+    diffs, p = paired_extra("collisions_per_account", (*large, *base), (*small, *base), "abx_manual_orchestration")
+    assert (diffs > 0).all() and p < 0.01
+
+
+def test_e7_reverse_abx_trades_new_logos_for_the_installed_base_in_a_mature_market():
+    mature = ("market.installed_base_share=0.3",)
+    diffs = np.array([cached_run("abx", s, 78, 1500, mature).summary["new_logo_arr_usd"]
+                      - cached_run("reverse_abx", s, 78, 1500, mature).summary["new_logo_arr_usd"] for s in SEEDS])
+    assert diffs.mean() > 0 and stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue < 0.05

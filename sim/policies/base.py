@@ -1,4 +1,4 @@
-"""Base classes of the three policy families and the registry that names them."""
+"""Base classes of the policy families (tiering, orchestration, personalization, measurement) and their registry."""
 
 from __future__ import annotations
 

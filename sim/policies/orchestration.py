@@ -244,8 +244,9 @@ class ManualParams(SignalParams):
 
 @register("manual")
 class Manual(SignalDriven):
-    """Signal-driven plays, routed by hand: coordinators review the accounts in the motion, those
-    with signals first, as far as their hours go. A reviewed account gets its plays and
+    """Signal-driven plays, routed by hand: coordinators review the accounts in the motion (the
+    target list and customers with a play this week), those with signals first, as far as their
+    hours go. A reviewed account gets its plays and
     sequenced touches; the rest run as if siloed (no plays, no paging, touches may collide).
     Coordination quality is the reviewed share, so it degrades as accounts per coordinator grow.
     """
@@ -261,7 +262,8 @@ class Manual(SignalDriven):
     def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
         a = model.accounts
         plan = super().plan(model, cadence)
-        in_motion = (a.tier > 0) | ((a.stage >= Stage.ONBOARDING) & self.p.cs_in_motion)
+        # The motion: the target list, plus customers with a play to route this week (CS in the motion).
+        in_motion = (a.tier > 0) | ((a.stage >= Stage.ONBOARDING) & (plan.play != Play.NONE))
         priority = np.where(in_motion, 1.0 + (plan.play != Play.NONE) + (model.signals != 0) + a.tier / 10, 0.0)
         reviewed = allocate(priority, self.capacity())
         self.load = float(in_motion.sum()) / max(self.p.n_coordinators, 1)

@@ -24,7 +24,7 @@ from sim.diagnostics import FLAGS
 from sim.metrics import SUMMARY
 from sim.outputs import atomic_write
 
-POLICY_PARAMS = ("strategy.tiering.", "strategy.orchestration.", "strategy.personalization.")
+POLICY_PARAMS = ("strategy.tiering.", "strategy.orchestration.", "strategy.personalization.", "strategy.measurement.")
 
 
 def flatten(cfg: DictConfig) -> dict[str, Any]:
