@@ -3,8 +3,8 @@
 >>> from sim.api import run
 >>> res = run(["market.n_accounts=300", "horizon_weeks=8",
 ...            "strategy.tiering.n_one_to_many=100", "strategy.tiering.n_one_to_few=20"])
->>> sorted(res.summary)[:3]
-['arr_end_usd', 'arr_start_usd', 'avg_deal_usd']
+>>> res.summary["diag_theater"], 0 <= res.summary["win_rate"] <= 1
+(0.0, True)
 >>> len(res.timeseries), len(res.accounts)
 (8, 300)
 

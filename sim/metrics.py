@@ -74,6 +74,7 @@ WEEKLY: dict[str, Metric] = {
                               "count(plan.coordinated)"),
     "coordination_load": W("accounts/person", "accounts in the motion per coordinator (manual orchestration; "
                            "0 otherwise)", "in-motion accounts / n_coordinators"),
+    "collisions_listed": W("collisions", "collisions on accounts on the target list", "sum(collisions | tier > 0)"),
     "collisions": W("collisions", "contradictory touches by uncoordinated teams on one account",
                     "sum(Binomial(team pairs, p_inconsistent))"),
     "trust_mean": W("0-1", "mean trust of members of targeted accounts (all accounts without a list)",
@@ -140,6 +141,8 @@ SUMMARY: dict[str, Metric] = {
              "bookings * gross_margin / spend - 1"),
     "collisions_per_account": S("collisions/account", "contradictory touches per account touched over the run",
                                 "sum(collisions) / accounts ever touched"),
+    "collisions_per_listed_account": S("collisions/account", "collisions on target-list accounts per account "
+                                       "on the list at the end, over the run", "sum(collisions_listed) / listed"),
     "trust_index": S("0-1", "influence-weighted mean trust of members of accounts touched over the run, at "
                             "the end", "mean(trust | touched)"),
     "theater_share": S("share", "share of touches perceived as superficial personalization",
@@ -247,6 +250,7 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         "cac_payback_months": _ratio(cac, avg_deal * gross_margin / 12.0),
         "roi": _ratio(t.bookings_usd * gross_margin, spend) - 1.0 if spend > 0 else 0.0,
         "collisions_per_account": _ratio(t.collisions, touched_accounts),
+        "collisions_per_listed_account": _ratio(t.collisions_listed, float(np.sum(tier_sizes[1:]))),
         "trust_index": touched_trust,
         "theater_share": _ratio(t.theater_touches, t.touches),
         "mql_count": t.mqls,

@@ -333,6 +333,7 @@ class ABXModel(mesa.Model):
         rec.add("touches", float(t.count.sum()))
         rec.add("theater_touches", float(t.theater.sum()))
         rec.add("collisions", int(t.collisions.sum()))
+        rec.add("collisions_listed", int(t.collisions[a.tier > 0].sum()))
         rec.add("coordinated_accounts", int(plan.coordinated.sum()))
         rec.set("coordination_load", float(getattr(self.orchestration, "load", 0.0)))
         rec.add("sdr_worked", int(self._sdr_work.sum()))
