@@ -133,7 +133,8 @@ def cells(runs: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     baseline = runs[base].drop_duplicates("world_id").set_index("world_id") if a.baseline else None
     rows = []
     numeric = pd.api.types.is_numeric_dtype(runs._x)  # numeric x in order; categories in sweep order
-    for (s, x), group in runs[~base if a.baseline else base].groupby(["_s", "_x"], sort=numeric):
+    compared = runs[~base] if a.baseline else runs
+    for (s, x), group in compared.groupby(["_s", "_x"], sort=numeric):
         row: dict[str, Any] = {"series": s, "x": x, "n": len(group)}
         for m in a.metrics:
             row[m], row[f"{m}_low"], row[f"{m}_high"] = mean_ci(group[m])

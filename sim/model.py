@@ -121,7 +121,7 @@ class ABXModel(mesa.Model):
         if self.tiering.review_weeks:
             every = self.tiering.review_weeks
             self.schedule_recurring(self.review_list, Schedule(interval=every, start=start + every + 0.5))
-        self.ledger = getattr(self.measurement, "ledger", None)  # kept only when budget is steered
+        self.ledger = self.measurement.ledger
         if self.measurement.review_weeks:
             every = self.measurement.review_weeks
             self.schedule_recurring(self.reallocate, Schedule(interval=every, start=every + 0.5))

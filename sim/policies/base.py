@@ -161,6 +161,9 @@ class MeasurementPolicy(Policy):
 
     #: Weeks between budget reallocations; ``None``: the budget split is never changed.
     review_weeks: int | None = None
+    #: What the model books for the steering metric (``sim.policies.measurement.Ledger``); only
+    #: an adaptive policy keeps one, so a fixed split costs nothing in the weekly step.
+    ledger: Any = None
 
     def weights(self) -> np.ndarray:
         """Multiplier on every tier's cadence per channel, shape [n_tiers, n_channels]."""

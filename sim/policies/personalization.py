@@ -34,6 +34,9 @@ class StyleParams(PolicyParams):
                            doc="role-matched tiers tailor to the whole buying group (one shared narrative) or to "
                                "each individual (CAL-5.4: group tailoring raises consensus, individual lowers it)",
                            source="CAL-5.4")
+    research_cost_share: float = param(1.0, lo=0, hi=1, unit="share",
+                                       doc="share of the per-account research cost paid (a cluster template "
+                                           "shares one piece of research across its cluster)")
 
     @override
     def check(self, n_accounts: int, path: str) -> None:
@@ -48,9 +51,6 @@ class ClaimParams(StyleParams):
     claim_by_tier: list[float] = param([0.0, 0.0, 0.0, 0.0], lo=0, hi=1, length=4, unit="0-1",
                                        doc="personalization the touches claim per tier (untargeted, 1:many, "
                                            "1:few, 1:1)", source="CAL-5.2, CAL-5.6")
-    research_cost_share: float = param(1.0, lo=0, hi=1, unit="share",
-                                       doc="share of the per-account research cost paid (a cluster template "
-                                           "shares one piece of research across its cluster)")
 
 
 class Styled(PersonalizationPolicy):
@@ -67,7 +67,7 @@ class Styled(PersonalizationPolicy):
         depth = (np.interp(level, TIER_LEVELS, self.p.depth_by_tier) * context).astype(np.float32)
         return Treatment(claim=self.claim(level, depth), depth=depth,
                          role_matched=level >= self.p.role_match_min_tier, tailoring=self.p.tailoring,
-                         research_cost_share=getattr(self.p, "research_cost_share", 1.0))
+                         research_cost_share=self.p.research_cost_share)
 
 
 @dataclass
