@@ -227,3 +227,20 @@ def test_e7_reverse_abx_trades_new_logos_for_the_installed_base_in_a_mature_mark
     diffs = np.array([cached_run("abx", s, 78, 1500, mature).summary["new_logo_arr_usd"]
                       - cached_run("reverse_abx", s, 78, 1500, mature).summary["new_logo_arr_usd"] for s in SEEDS])
     assert diffs.mean() > 0 and stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue < 0.05
+
+
+def test_individual_tailoring_leaves_committees_further_apart_than_group_tailoring():
+    """CAL-5.4: one shared narrative helps a committee agree; a different story for each member
+    does not. Measured as the spread of opinions inside listed committees, paired over seeds."""
+    def spread(tailoring: str, seed: int) -> float:
+        cfg = small_config("abx", 1500, 40, f"strategy.personalization.tailoring={tailoring}", f"seed={seed}")
+        model = ABXModel(cfg)
+        model.run()
+        m, listed = model.members, model.accounts.tier > 0
+        sel = listed[m.acct] & (m.engagement > 0.1)
+        mean = np.bincount(m.acct[sel], m.opinion[sel], model.n_accounts) / np.maximum(
+            np.bincount(m.acct[sel], minlength=model.n_accounts), 1)
+        return float(np.mean((m.opinion[sel] - mean[m.acct[sel]]) ** 2))
+
+    diffs = np.array([spread("individual", s) - spread("group", s) for s in SEEDS])
+    assert (diffs > 0).all() and stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue < 0.01
