@@ -34,7 +34,7 @@ from sim.outputs import atomic_write
 from sim.plots import OKABE_ITO
 from sim.sweep import catalog
 from sim.sweep.analysis import mean_ci
-from sim.sweep.report import markdown_table
+from sim.sweep.report import fmt_interval, markdown_table
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -197,20 +197,15 @@ def results_table(table: pd.DataFrame, a: Analysis) -> str:
     """The cells as Markdown: mean [95% interval] per metric, and the paired difference."""
     out = pd.DataFrame({"series": table.series, "x": table.x, "n": table.n})
     for m in a.metrics:
-        out[m] = [f"{_fmt(r[m])} [{_fmt(r[m + '_low'])}, {_fmt(r[m + '_high'])}]" for _, r in table.iterrows()]
+        out[m] = [fmt_interval(r[m], r[m + "_low"], r[m + "_high"]) for _, r in table.iterrows()]
         if f"{m}_diff" in table:
-            out[f"Δ{m}"] = [f"{_fmt(r[m + '_diff'])} [{_fmt(r[m + '_diff_low'])}, {_fmt(r[m + '_diff_high'])}]"
+            out[f"Δ{m}"] = [fmt_interval(r[m + "_diff"], r[m + "_diff_low"], r[m + "_diff_high"])
                             if np.isfinite(r[m + "_diff"]) else "-" for _, r in table.iterrows()]
     if not a.series:
         out = out.drop(columns="series")
     out = out.rename(columns={"x": a.x_label or a.x, "series": a.series.split(".")[-1]})
     return markdown_table(out)
 
-
-def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return "-"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def analyse(exp: Experiment, out: Path) -> Path:

@@ -335,7 +335,7 @@ class ABXModel(mesa.Model):
         rec.add("collisions", int(t.collisions.sum()))
         rec.add("collisions_listed", int(t.collisions[a.tier > 0].sum()))
         rec.add("coordinated_accounts", int(plan.coordinated.sum()))
-        rec.set("coordination_load", float(getattr(self.orchestration, "load", 0.0)))
+        rec.set("coordination_load", self.orchestration.load)
         rec.add("sdr_worked", int(self._sdr_work.sum()))
         self._record_spend(d)
         if self.ledger is not None:

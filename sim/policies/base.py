@@ -144,6 +144,9 @@ class OrchestrationPolicy(Policy):
 
     family = "orchestration"
 
+    #: Accounts in the motion per coordinator this week (0 when nobody routes by hand).
+    load: float = 0.0
+
     def intent_coverage(self) -> float:
         """Share of an account's research activity the vendor's intent data sees, 0-1."""
         return float(self.p.intent_coverage)

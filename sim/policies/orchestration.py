@@ -34,6 +34,9 @@ class RoutingParams(PolicyParams):
                                     "named list", source="CAL-4.8")
     sales_own_accounts: int = param(150, lo=0, unit="accounts",
                                     doc="accounts sales names on its own, off marketing's list (by value)")
+    p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
+                                  doc="chance two uncoordinated teams touching one account in a week send "
+                                      "contradictory messages")
 
 
 def sales_list(tier: np.ndarray, value: np.ndarray, overlap: float, own: int) -> np.ndarray:
@@ -83,11 +86,7 @@ class Routing(OrchestrationPolicy):
 
 @dataclass
 class SiloedParams(RoutingParams):
-    """Parameters of siloed orchestration."""
-
-    p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
-                                  doc="chance two uncoordinated teams touching one account in a week "
-                                      "send contradictory messages")
+    """Siloed orchestration has only the settings every routing has."""
 
 
 @register("siloed")
@@ -137,9 +136,6 @@ class SignalParams(RoutingParams):
     shared_view: bool = param(True, unit="flag",
                               doc="sales and CS work from marketing's account view, so touches are sequenced "
                                   "(false: only marketing uses the platform; teams' touches can collide)")
-    p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
-                                  doc="chance two uncoordinated teams touching one account in a week send "
-                                      "contradictory messages (without a shared view)")
     cs_in_motion: bool = param(True, unit="flag", doc="CS is part of the motion (ABX scope): customer plays fire")
     acquisition_play: bool = param(True, unit="flag", doc="fire the acquisition sequence on intent and leads")
     expansion_play: bool = param(True, unit="flag", doc="fire the expansion play on expansion readiness")
@@ -246,8 +242,8 @@ class ManualParams(SignalParams):
 class Manual(SignalDriven):
     """Signal-driven plays, routed by hand: coordinators review the accounts in the motion (the
     target list and customers with a play this week), those with signals first, as far as their
-    hours go. A reviewed account gets its plays and
-    sequenced touches; the rest run as if siloed (no plays, no paging, touches may collide).
+    hours go. A reviewed account gets its plays and sequenced touches; the rest run as if siloed
+    (no plays, no paging, touches may collide).
     Coordination quality is the reviewed share, so it degrades as accounts per coordinator grow.
     """
 

@@ -23,8 +23,9 @@ import sim
 from sim.diagnostics import FLAGS
 from sim.metrics import SUMMARY
 from sim.outputs import atomic_write
+from sim.policies import FAMILIES
 
-POLICY_PARAMS = ("strategy.tiering.", "strategy.orchestration.", "strategy.personalization.", "strategy.measurement.")
+POLICY_PARAMS = tuple(f"strategy.{family}." for family in FAMILIES)
 
 
 def flatten(cfg: DictConfig) -> dict[str, Any]:

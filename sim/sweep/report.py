@@ -28,15 +28,21 @@ HEADLINE = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr", "grr", "c
 REPORT = "report.md"
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float) -> str:
+    """A number for a report table: thousands separated when large, 3 significant digits else."""
     if not np.isfinite(x):
         return "-"
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
+def fmt_interval(mean: float, low: float, high: float) -> str:
+    """``mean [low, high]`` formatted for a report table."""
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+
+
 def markdown_table(df: pd.DataFrame) -> str:
     """A DataFrame as a Markdown table (numbers to 3 significant digits)."""
-    cells = [[_fmt(float(v)) if isinstance(v, float | np.floating) else str(v) for v in row]
+    cells = [[fmt(float(v)) if isinstance(v, float | np.floating) else str(v) for v in row]
              for row in df.itertuples(False)]
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
@@ -54,7 +60,7 @@ def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[
              "| metric | " + " | ".join(table.strategy.unique()) + " |",
              "|---|" + "---|" * table.strategy.nunique()]
     for metric in HEADLINE:
-        cells = [f"{_fmt(r.mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" for r in
+        cells = [fmt_interval(r.mean, r.ci_low, r.ci_high) for r in
                  table[table.metric == metric].itertuples()]
         lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
     figure_lines = _ci_figure(table, folder)
@@ -66,9 +72,9 @@ def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[
                   "intervals (Welch) ignore the pairing.", "",
                   "| strategy | metric | pairs | difference | paired 95% | unpaired 95% |", "|---|---|---|---|---|---|"]
         for r in diffs.itertuples():
-            lines.append(f"| {r.strategy} | `{r.metric}` | {r.pairs} | {_fmt(r.diff)} | "
-                         f"[{_fmt(r.paired_low)}, {_fmt(r.paired_high)}] | "
-                         f"[{_fmt(r.unpaired_low)}, {_fmt(r.unpaired_high)}] |")
+            lines.append(f"| {r.strategy} | `{r.metric}` | {r.pairs} | {fmt(r.diff)} | "
+                         f"[{fmt(r.paired_low)}, {fmt(r.paired_high)}] | "
+                         f"[{fmt(r.unpaired_low)}, {fmt(r.unpaired_high)}] |")
     return lines
 
 
