@@ -321,6 +321,8 @@ class OutputConfig:
     figures: bool = param(True, unit="flag", doc="write PNG figures (single runs)")
     figures_in_sweeps: bool = param(False, unit="flag", doc="write PNG figures for every run of a multirun")
     tables: bool = param(True, unit="flag", doc="write timeseries, accounts and story Parquet tables per run")
+    report: bool = param(True, unit="flag", doc="write report.html (summary, figures, diagnostics, stories; "
+                                                "opens in any browser) for single runs")
     progress: bool = param(True, unit="flag", doc="show a progress bar when run in a terminal")
     story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
                                 doc="accounts whose week-by-week story is recorded (the first ones "

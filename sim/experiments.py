@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from sim.outputs import atomic_write
-from sim.plots import OKABE_ITO
+from sim.plots import OKABE_ITO, save_figure, styled
 from sim.sweep import catalog
 from sim.sweep.analysis import mean_ci
 from sim.sweep.report import fmt_interval, markdown_table
@@ -153,6 +153,7 @@ def cells(runs: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     return table
 
 
+@styled
 def figure(table: pd.DataFrame, a: Analysis, path: Path) -> None:
     """One panel per metric: series against x with 95% bands (numeric x) or bars (categorical x)."""
     is_ref = table.series == "baseline"
@@ -184,13 +185,11 @@ def figure(table: pd.DataFrame, a: Analysis, path: Path) -> None:
             ax.set_xscale("log")
         ax.set_title(m, fontsize=10)
         ax.set_xlabel(a.x_label or a.x)
-        ax.grid(alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
     if labels:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), fontsize=8)
     fig.suptitle(f"{a.title} (mean, 95% interval)")
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def results_table(table: pd.DataFrame, a: Analysis) -> str:

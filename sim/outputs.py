@@ -53,8 +53,12 @@ def finish(folder: Path, summary: dict[str, float]) -> Path:
     return path
 
 
-def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True) -> list[Path]:
-    """Write a run's tables and figures into ``folder`` (not the summary: see :func:`finish`)."""
+def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True,
+                  report: bool = False) -> list[Path]:
+    """Write a run's tables, figures and (if ``report``) HTML report into ``folder``.
+
+    Not the summary: see :func:`finish`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
@@ -63,8 +67,13 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
         path = folder / f"{name}.parquet"
         atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
+    pngs: list[Path] = []
     if figures:
         from sim.plots import save_figures
 
-        written += save_figures(res, folder)
-    return written
+        pngs = save_figures(res, folder)
+    if report:
+        from sim.run_report import write_report
+
+        written.append(write_report(res, folder, pngs))
+    return written + pngs

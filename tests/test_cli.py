@@ -16,6 +16,7 @@ from helpers import SMALL_TIERS
 
 from sim.api import config_dir
 from sim.outputs import atomic_write
+from sim.run_report import format_value
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
 SMALL = ["market.n_accounts=600", "horizon_weeks=20", *SMALL_TIERS]
@@ -47,6 +48,7 @@ def test_a_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert len(pd.read_parquet(out / "story.parquet")) > 0
     for png in ("funnel.png", "arr_bridge.png", "pipeline_by_tier.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert f"Report:  {out / 'report.html'}" in proc.stdout
     assert (out / ".hydra" / "config.yaml").is_file()
     assert not list(out.glob(".*.tmp"))
 
@@ -61,6 +63,25 @@ def test_runs_from_any_folder_and_the_same_seed_writes_identical_files(tmp_path)
     for table in ("timeseries", "accounts", "story"):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"a/{table}.parquet"),
                                       pd.read_parquet(tmp_path / f"b/{table}.parquet"))
+
+
+def test_the_html_report_is_self_contained_with_the_summary_figures_diagnostics_and_stories(tmp_path):
+    out = tmp_path / "run"
+    proc = abx_sim(*SMALL, "strategy=abx_theater", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    for key, kind in (("pipeline_created_usd", "usd"), ("win_rate", "pct"), ("trust_index", "num")):
+        assert f"<td class='num'>{format_value(summary[key], kind)}</td>" in page  # as in the printed table
+    assert page.count("src='data:image/png;base64,") == 3  # figures embedded: no file beside it needed
+    assert "src='http" not in page and "href='http" not in page
+    assert "FLAGGED theater" in page  # abx_theater raises its own diagnosis
+    stories = pd.read_parquet(out / "story.parquet")
+    assert page.count("<details>") == stories.account.nunique() > 0
+    quiet = tmp_path / "quiet"
+    proc = abx_sim(*SMALL, "output.report=false", f"hydra.run.dir={quiet}", cwd=tmp_path)
+    assert proc.returncode == 0 and not (quiet / "report.html").exists() and "Report:" not in proc.stdout
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import atomic_write
-from sim.plots import OKABE_ITO
+from sim.plots import OKABE_ITO, save_figure, styled
 from sim.sweep import analysis, catalog
 from sim.sweep.plan import design_from_manifest, read_manifest
 
@@ -48,11 +48,6 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
 
 
-def _save(fig, path: Path) -> None:
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-
-
 def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[str]:
     """Mean and 95% interval per strategy, and paired versus unpaired differences to a baseline."""
     table = analysis.strategy_table(runs, HEADLINE)
@@ -78,6 +73,7 @@ def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[
     return lines
 
 
+@styled
 def _ci_figure(table: pd.DataFrame, folder: Path) -> list[str]:
     metrics = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.6), layout="constrained")
@@ -88,12 +84,13 @@ def _ci_figure(table: pd.DataFrame, folder: Path) -> list[str]:
         ax.bar(x, t["mean"], yerr=np.nan_to_num(err), capsize=4, color=OKABE_ITO[: len(t)])
         ax.set_xticks(x, t.strategy, rotation=30)
         ax.set_title(metric, fontsize=10)
-        ax.grid(alpha=0.3, axis="y")
+        ax.grid(False, axis="x")
     fig.suptitle("Strategies: mean and 95% interval")
-    _save(fig, folder / "strategies.png")
+    save_figure(fig, folder / "strategies.png")
     return ["![strategies](strategies.png)"]
 
 
+@styled
 def sensitivity_section(runs: pd.DataFrame, manifest: dict, folder: Path) -> list[str]:
     """Sobol or Morris indices per strategy for the headline outcomes."""
     design = design_from_manifest(manifest)
@@ -112,7 +109,7 @@ def sensitivity_section(runs: pd.DataFrame, manifest: dict, folder: Path) -> lis
             ax.set_title(f"{metric} ({value})", fontsize=10)
         fig.suptitle(f"Sensitivity, strategy {strategy}")
         name = f"sensitivity_{strategy}.png"
-        _save(fig, folder / name)
+        save_figure(fig, folder / name)
         lines += [f"![sensitivity {strategy}]({name})", ""]
     return lines
 
@@ -135,6 +132,7 @@ def discovery_section(runs: pd.DataFrame, inputs: list[str], condition: str, fol
     return lines
 
 
+@styled
 def _prim_figure(x: pd.DataFrame, y: np.ndarray, box: analysis.Box, folder: Path) -> list[str]:
     keys = list(box.limits) + [c for c in x.columns if c not in box.limits]
     a, b = keys[0], keys[1 if len(keys) > 1 else 0]
@@ -146,7 +144,7 @@ def _prim_figure(x: pd.DataFrame, y: np.ndarray, box: analysis.Box, folder: Path
     ax.set_xlabel(a)
     ax.set_ylabel(b)
     ax.set_title("PRIM box (condition true in red)")
-    _save(fig, folder / "prim_box.png")
+    save_figure(fig, folder / "prim_box.png")
     return ["![PRIM box](prim_box.png)", ""]
 
 
