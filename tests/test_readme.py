@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -54,15 +57,44 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("readme")
 
 
+#: Commands that start a server: they must start and answer; tests/test_dashboard.py drives it.
+SERVERS = ("abx-sim-dashboard",)
+
+
 @pytest.mark.parametrize("command", OTHER_COMMANDS)
 def test_every_other_readme_command_works_as_written(command, scratch):
     """Commands run in a scratch folder, in order, with the project's environment activated as
     the README says; the lint and type-check commands run from the repository root."""
     cwd = ROOT if command.startswith(("ruff", "mypy")) else scratch
     env = {**os.environ, "PATH": VENV_BIN + os.pathsep + os.environ["PATH"]}
+    if command.startswith(SERVERS):
+        serves_and_answers(command, cwd, env)
+        return
     proc = subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{command}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
+
+
+def serves_and_answers(command: str, cwd: Path, env: dict[str, str]) -> None:
+    """Start a server command, wait for its "serving on <url>" line, fetch the page, stop it."""
+    server = subprocess.Popen(command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        url = re.search(r"serving on (http://\S+)", line)
+        assert url, f"{command}: {line}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url.group(1), timeout=2) as page:
+                    assert page.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, f"{command} did not answer"
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
 
 
 def test_the_python_example_runs():
