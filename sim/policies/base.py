@@ -59,12 +59,16 @@ class Policy:
         """Prepare per-run state (called once the market exists)."""
 
 
-def register(name: str):
-    """Class decorator: make a policy selectable from configs as ``policy: <name>``."""
+def register(name: str, replace: bool = False):
+    """Class decorator: make a policy selectable from configs as ``policy: <name>``.
+
+    A name is registered once; ``replace=True`` lets a notebook cell that defines a policy be run
+    again (the new class replaces the old one under the same name).
+    """
 
     def wrap(cls: type[Policy]) -> type[Policy]:
         family = REGISTRY[cls.family]
-        if name in family:
+        if name in family and not replace:
             raise ValueError(f"{cls.family} policy {name!r} is registered twice")
         family[name] = cls
         return cls

@@ -1,0 +1,147 @@
+# %% [markdown]
+# # 1 · Meet one account: a buying committee, week by week
+#
+# **What you will learn**
+#
+# - A B2B purchase is decided by a *buying committee*: several people with different roles,
+#   influence and skepticism, and some of them can veto.
+# - Each member has their own view of the vendor: **awareness**, **engagement**, **opinion** and
+#   **trust**, and their own **fatigue**. Touches (ads, emails, events, sales calls) move these
+#   numbers, with diminishing returns.
+# - Why consensus is hard: a deal needs enough of the committee engaged *and* on side, and one
+#   unconvinced veto-holder can stall it.
+#
+# Run the cells from top to bottom (Shift+Enter). Nothing here needs programming: change the
+# numbers in the *settings* cell and run again.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.api import compose_config
+from sim.config import validate
+from sim.mechanisms import members as mem
+from sim.model import ABXModel
+from sim.plots import OKABE_ITO, use_style
+
+use_style()  # the project's plot style and colour-blind-safe palette
+
+# %% [markdown]
+# ## Settings
+
+# %%
+STRATEGY = "abx"  # try "abm", "channel" or "abx_theater"
+N_ACCOUNTS = 2000
+WEEKS = 52
+SEED = 1
+
+# %% [markdown]
+# ## A market, and the vendor's most important account
+#
+# We build the model and run its first week, so the vendor has drawn up its target list. Then we
+# pick the first account on the **1:1 tier** (the vendor's most strategic accounts, each with its
+# own program) and follow it.
+
+# %%
+cfg = compose_config([f"strategy={STRATEGY}", f"market.n_accounts={N_ACCOUNTS}", f"horizon_weeks={WEEKS}",
+                      f"seed={SEED}", "output.progress=false"])
+cfg.output.story_ids = list(range(N_ACCOUNTS))  # keep every account's story, so we can pick any
+model = ABXModel(validate(cfg))
+model.step()
+tiers = model.account_table().tier
+strategic = tiers[tiers == "one_to_one"].index
+ACCOUNT = int(strategic[0]) if len(strategic) else int(tiers.index[0])
+account = model.account_agents[ACCOUNT]
+print(f"Account {ACCOUNT}: {account.segment} company, tier {account.tier}, stage {account.stage}")
+account.committee_table()[["role", "influence", "veto", "skepticism", "awareness", "opinion", "trust"]]
+
+# %% [markdown]
+# Each row is one person. `influence` says how much their opinion counts inside the committee,
+# `veto` whether they can block a deal, `skepticism` how quickly they see through hollow
+# personalization.
+#
+# ## What a touch does
+#
+# A touch gets through in proportion to the member's **receptivity**: trust raises it, fatigue
+# lowers it. Below, the share of a touch that gets through for a member with average trust (0.5),
+# as fatigue builds up.
+
+# %%
+b = model.cfg.market.buyers
+fatigue = np.linspace(0, 1, 11)
+through = mem.receptivity(np.full(11, 0.5), fatigue, b.trust_power, b.trust_baseline)
+pd.DataFrame({"fatigue": fatigue, "share of the touch that gets through": through.round(2)})
+
+# %% [markdown]
+# And the personalization a touch *claims* against the research behind it: when the claim
+# exceeds the research, the touch may be seen as **theater** (superficial personalization), which
+# costs trust. Chance of being seen as theater for a member with average skepticism:
+
+# %%
+claim = np.linspace(0, 1, 6)
+table = {f"research depth {d}": mem.p_superficial(claim, np.full(6, d), np.full(6, 0.4),
+                                                   b.theater_sensitivity).round(2) for d in (0.0, 0.5, 1.0)}
+pd.DataFrame(table, index=pd.Index(claim.round(1), name="claimed personalization"))
+
+# %% [markdown]
+# ## A year, week by week
+#
+# We now run the rest of the year and record the committee every week.
+
+# %%
+weeks = []
+for _ in range(WEEKS - 1):
+    model.step()
+    table = account.committee_table()
+    table["week"] = model.steps
+    weeks.append(table)
+history = pd.concat(weeks, ignore_index=True)
+
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), layout="constrained", sharex=True)
+for ax, column in zip(axes, ["awareness", "opinion", "trust"], strict=True):
+    for k, (_, rows) in enumerate(history.groupby("member")):
+        ax.plot(rows.week, rows[column], color=OKABE_ITO[k % len(OKABE_ITO)],
+                label=f"{rows.role.iloc[0]}{' (veto)' if rows.veto.iloc[0] else ''}")
+    ax.set(title=column, xlabel="week")
+axes[0].set_ylabel("0-1 (opinion: -1 to 1)")
+axes[2].legend(fontsize=8, loc="lower right")
+fig.suptitle(f"Account {ACCOUNT}: its committee members over a year")
+plt.show()
+
+# %% [markdown]
+# ## The account's story
+#
+# Everything that happened to this account, as the vendor's systems would log it: touches, stage
+# changes, plays, deals.
+
+# %%
+story = account.story()
+print(f"{len(story)} events; the stage changes and deals:")
+story[story.kind != "touches"]
+
+# %% [markdown]
+# ## Why consensus is hard
+#
+# The committee's **coverage** is the share of its influence that is engaged; its **support** is
+# the influence-weighted opinion of the engaged. A deal moves when both are high. Compare the
+# whole committee with the veto-holders alone:
+
+# %%
+now = account.committee_table()
+engaged = now.engagement >= b.engaged_threshold
+print(f"coverage now: {account.coverage:.2f} (members engaged: {int(engaged.sum())} of {len(now)})")
+print(f"lowest opinion among veto-holders: {now[now.veto].opinion.min():.2f}")
+print(f"stage at week {model.steps}: {account.stage}")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Set `STRATEGY = "abx_theater"` and run everything again. What happens to the members'
+#    trust? Which members lose it first (look at their skepticism)?
+# 2. Pick an account on another tier (for example `tiers[tiers == "one_to_many"].index[0]`).
+#    How does its story differ from the 1:1 account's?
+# 3. In the table of "what a touch does", how tired can a member be before a touch does only half
+#    of what it does to a fresh one?
+# 4. Find a week in the story where the stage went back (for example a stalled deal). What
+#    happened just before?
