@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from sim.outputs import atomic_write
-from sim.plots import OKABE_ITO, save_figure, styled
+from sim.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.sweep import catalog
 from sim.sweep.analysis import mean_ci
 from sim.sweep.report import fmt_interval, markdown_table
@@ -180,7 +180,7 @@ def figure(table: pd.DataFrame, a: Analysis, path: Path) -> None:
             ax.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=30, ha="right")
         elif a.x_log:
             ax.set_xscale("log")
-        ax.set_title(m, fontsize=10)
+        label_metric(ax, m)
         ax.set_xlabel(a.x_label or a.x)
     handles, labels = axes[0][0].get_legend_handles_labels()
     if labels:

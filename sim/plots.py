@@ -23,8 +23,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from cycler import cycler
+from matplotlib.ticker import FuncFormatter
 
 from sim.config import TIERS
+from sim.metrics import SUMMARY
 from sim.outputs import atomic_write
 
 if TYPE_CHECKING:
@@ -66,6 +68,16 @@ def save_figure(fig: Figure, path: Path) -> Path:
     atomic_write(path, partial(fig.savefig, format="png"))
     plt.close(fig)
     return path
+
+
+def label_metric(ax, name: str) -> None:
+    """Title a panel with a summary metric's name and its unit from the glossary (USD in millions)."""
+    unit = SUMMARY[name].unit if name in SUMMARY else ""
+    if unit.startswith("USD"):
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.3g}"))
+        unit = f"million {unit}"
+    ax.set_title(name.removesuffix("_usd").replace("_", " "), fontsize=STYLE["font.size"] + 1)
+    ax.set_ylabel(unit)
 
 
 def _label(ax, title: str, ylabel: str) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import atomic_write
-from sim.plots import OKABE_ITO, save_figure, styled
+from sim.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.sweep import analysis, catalog
 from sim.sweep.plan import design_from_manifest, read_manifest
 
@@ -80,7 +80,7 @@ def _ci_figure(table: pd.DataFrame, folder: Path) -> list[str]:
         err = np.vstack([t["mean"] - t.ci_low, t.ci_high - t["mean"]])
         ax.bar(x, t["mean"], yerr=np.nan_to_num(err), capsize=4, color=OKABE_ITO[: len(t)])
         ax.set_xticks(x, t.strategy, rotation=30)
-        ax.set_title(metric, fontsize=10)
+        label_metric(ax, metric)
         ax.grid(False, axis="x")
     fig.suptitle("Strategies: mean and 95% interval")
     save_figure(fig, folder / "strategies.png")
