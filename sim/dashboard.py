@@ -49,7 +49,7 @@ class Lever:
 
     key: str
     short: str
-    label: str
+    meaning: str
     default: float
     lo: float
     hi: float
@@ -141,12 +141,11 @@ def settings_in_force(cfg: Config) -> list[tuple[str, str]]:
     if hasattr(s.tiering, "n_one_to_one"):
         rows.append(("tiers 1:1 / 1:few / 1:many",
                      f"{s.tiering.n_one_to_one} / {s.tiering.n_one_to_few} / {s.tiering.n_one_to_many}"))
-    for lever in LEVERS.values():
-        family, _, name = lever.key.removeprefix("strategy.").partition(".")
+    for key in dict.fromkeys(lever.key for lever in LEVERS.values()):  # each key once, in lever order
+        family, _, name = key.removeprefix("strategy.").partition(".")
         value = getattr(getattr(s, family), name, None)
-        if value is not None and (name != "investment" or lever.index == (3,)):
-            shown = value if not lever.index else [value[i] for i in range(len(value))]
-            rows.append((name.replace("_", " "), str(shown)))
+        if value is not None:
+            rows.append((name.replace("_", " "), str(value)))
     return rows
 
 
@@ -284,6 +283,10 @@ def _components() -> list[Any]:
         with solara.Card("Settings in force"):
             solara.Markdown("\n".join(["| setting | value |", "|---|---|"]
                                       + [f"| {k} | `{v}` |" for k, v in settings_in_force(model.cfg)]))
+            with solara.Details("About the levers"):
+                solara.Markdown("A preset keeps its own value of a lever until the lever is moved; Reset "
+                                "applies the settings.\n\n" + "\n".join(f"- *{lever.short}*: {lever.meaning}"
+                                                                          for lever in LEVERS.values()))
 
     def AccountMap(model: ABXModel):
         with solara.Card(classes=["abx-accounts"]):
