@@ -64,7 +64,7 @@ USAGE_SHOCK_SIZE = 0.15  # adoption lost in a usage shock
 LEAD_EXPIRY_WEEKS = 8  # a lead nobody works for this long goes back to nurture
 REQUALIFY_WEEKS = 26  # after a decided deal, sales does not requalify the account for this long
 EXPANSION_CYCLE_WEEKS = 6  # expansion deals close faster than new logos
-RENEWAL_NOTICE_WEEKS = 13
+RENEWAL_NOTICE_WEEKS = 13  # the 'renewal due' signal fires this many weeks before a contract ends
 TRACKED_MARKETING_WEEKS = 13  # window for "pipeline influenced"
 
 

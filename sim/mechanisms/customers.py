@@ -32,8 +32,12 @@ def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: n
                           c: CustomerConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chances at renewal of (churn, expand, contract) given health (CAL-3.2, CAL-3.3).
 
-    Each is a logistic around its base rate at neutral health; a customer evaluating competitors
-    (in market) is likelier to churn. Expansion and contraction apply to renewing customers.
+    Each is a logistic around its base rate at neutral health ``h0 = NEUTRAL_HEALTH``; a customer
+    evaluating competitors (in market) is likelier to churn. Expansion and contraction apply to
+    renewing customers. With ``g = h0 - health`` and ``k = churn_health_logit``:
+    ``churn = logistic(logit(churn_base) + k * g + churn_in_market_logit * in_market)``,
+    ``expand = logistic(logit(p_expand_base) - k * g)``,
+    ``contract = logistic(logit(p_contract_base) + k * g)``.
     """
     gap = NEUTRAL_HEALTH - hlth
     churn = logistic(np.log(churn_base / (1 - churn_base)) + c.churn_health_logit * gap

@@ -90,7 +90,9 @@ def p_no_decision(consensus: np.ndarray, progress: np.ndarray, d: DealConfig) ->
 
 
 def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealConfig) -> np.ndarray:
-    """Chance the vendor beats the competition in a decided deal (logistic in support, coverage, fit)."""
+    """Chance the vendor beats the competition in a decided deal (CAL-2.4, CAL-2.5):
+    ``logistic(win_logit_base + win_logit_support * support + win_logit_coverage * coverage
+    + win_logit_fit * fit - competitor_strength)``."""
     x = (d.win_logit_base + d.win_logit_support * support + d.win_logit_coverage * coverage
          + d.win_logit_fit * fit - d.competitor_strength)
     return logistic(x)

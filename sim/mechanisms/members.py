@@ -60,7 +60,20 @@ def respond(
     fatigue: np.ndarray, fit: np.ndarray, touches: np.ndarray, theater: np.ndarray,
     effect_per_touch: np.ndarray, rel: np.ndarray, collisions: np.ndarray, b: BuyerConfig,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One week of touches landing on members.
+    """One week of touches landing on members (CAL-5.2, CAL-5.3 for theater; CAL-1.6 for contact).
+
+    With ``dose = (touches - theater) * effect_per_touch * rel * receptivity(trust, fatigue)``
+    and ``s(x, k, d) = x + (1 - x) * (1 - exp(-k * d))`` (:func:`saturate`):
+
+    - awareness' = s(awareness, awareness_rate, dose)
+    - engagement' = s(engagement, engagement_rate, dose * awareness')
+    - opinion' = clip(opinion + (1 - exp(-opinion_rate * dose)) * (min(fit * (0.5 + rel), 1) - opinion)
+      - trust_loss_theater * theater, -1, 1)
+    - trust' = trust * (1 - trust_loss_theater)^theater * (1 - trust_loss_incoherent)^collisions
+      + trust_gain * (1 - trust) * (1 - exp(-dose)) * rel
+    - fatigue' = clip(fatigue + fatigue_per_touch * touches * (1 + collisions), 0, 1)
+
+    (collisions count only for members touched this week).
 
     Args:
         touches: touches received (count); ``theater``: how many of them were perceived as
