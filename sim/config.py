@@ -364,6 +364,22 @@ class Config:
     sweep: SweepConfig = field(default_factory=SweepConfig)
 
 
+def field_metadata(key: str, cls: type | None = None) -> dict[str, Any]:
+    """The declared metadata (doc, unit, range, source, default) of a dotted run, market or vendor key.
+
+    >>> field_metadata("market.p_window_start_year")["source"]
+    'CAL-6.1'
+    """
+    head, _, rest = key.partition(".")
+    for f in dataclasses.fields(cls or Config):
+        if f.name == head:
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            if rest:
+                return field_metadata(rest, type(default))
+            return {**f.metadata, "default": default}
+    raise KeyError(key)
+
+
 def run_seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
     """Root seed sequence of one run: child ``replication`` of the sweep seed.
 
