@@ -29,7 +29,31 @@ from sim.sweep.plan import design_from_manifest, read_manifest
 OUTCOMES = {"pipeline_created_usd": "pipeline created", "nrr": "net revenue retention", "trust_index": "trust index"}
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "sensitivity.png"
 #: Source checks of the parameters that matter most (written after reading the indices).
-SOURCE_CHECKS: dict[str, str] = {}
+SOURCE_CHECKS: dict[str, str] = {
+    "market.p_window_start_year": "drives pipeline (ST about 0.7). Source CAL-6.1 (Dawes, Ehrenberg-Bass "
+        "Institute for the LinkedIn B2B Institute, 2021; reliability B): about 5% of accounts in market in a "
+        "quarter and 20% in a year, from firms switching provider about every five years. Checked: the default "
+        "0.20/year is the row's figure, and the model opens 5.1% of windows per quarter (docs/validation.md). "
+        "Pipeline is first of all a question of how many accounts are buying, which no strategy controls.",
+    "vendor.ae_open_opps": "second for pipeline (ST about 0.26). No row of CALIBRATION.md sources it: 15 open "
+        "opportunities per account executive is an assumption, and at the default headcount AE capacity is "
+        "nearly full (about 126 of 150 open opportunities), so it caps pipeline. It is the most influential "
+        "unsourced parameter; a published AE-capacity benchmark should be added to CALIBRATION.md.",
+    "market.customers.churn_health_logit": "drives NRR (S1 about 0.6). Unsourced as a slope: CAL-3.2 and "
+        "CAL-3.3 fix churn at neutral health (churn_base_year) and the GRR it should produce (the model's 92% "
+        "sits on CAL-3.3's median), while this parameter sets how far health moves churn around it. Its "
+        "range should be narrowed by a published health-to-churn relationship; until then NRR differences "
+        "between strategies that work through health (CS plays) carry this uncertainty.",
+    "market.buyers.trust_loss_theater": "drives trust (S1 about 0.87). Cited sources CAL-5.2 and CAL-5.3 "
+        "(Gartner surveys, reliability B: 53% of customers experience personalization negatively; people are "
+        "three times as likely to abandon brands that over-personalize). Checked: they support a strong, "
+        "negative effect of hollow personalization, not a per-touch trust loss, so 0.08 is a modelling choice "
+        "within them (theater lowers trust from about 0.53 to 0.43 in E4), as the calibration notes say for "
+        "all CAL-5 rows (effects, not targets).",
+    "market.buyers.skepticism_mean": "second for trust and among the interaction-heavy parameters of NRR. "
+        "Unsourced as a number: CAL-5.6 (71% of B2B decision makers find less than half of thought leadership "
+        "useful) motivates a skeptical population but does not give its mean.",
+}
 
 
 def indices(sweep_dir: Path | str) -> tuple[Design, dict[str, pd.DataFrame], int]:
@@ -85,13 +109,21 @@ def markdown(design: Design, result: dict[str, pd.DataFrame], n_runs: int) -> st
         meta = field_metadata(name)
         lines.append(f"| `{name}` | {OmegaConf.select(cfg, name)} | {lo:g} - {hi:g} | {meta.get('doc', '')} | "
                      f"{meta.get('source', '') or '(assumption)'} |")
+    lines += ["", "Reading the indices: S1 is what a parameter explains alone, ST with its interactions. Where "
+              "the S1 add up to about 1 and each ST is close to its S1, the outcome is additive in the "
+              "parameters. Where every ST is well above its S1 (NRR below), much of the variance is interaction "
+              "or run-to-run noise: renewals are random draws, and changing any parameter changes which draws "
+              "a customer gets, so that noise is credited to every parameter's total index.", ""]
     for metric, si in result.items():
         lines += ["", f"## {OUTCOMES[metric]} (`{metric}`)", "",
+                  f"Sum of S1 {si.S1.sum():.2f}, sum of ST {si.ST.sum():.2f}.", "",
                   "| parameter | total ST [95% interval] | first order S1 [95% interval] |", "|---|---|---|"]
         lines += [f"| `{r.parameter}` | {r.ST:.3f} [{r.ST - r.ST_conf:.3f}, {r.ST + r.ST_conf:.3f}] | "
                   f"{r.S1:.3f} [{r.S1 - r.S1_conf:.3f}, {r.S1 + r.S1_conf:.3f}] |" for r in si.itertuples()]
     if SOURCE_CHECKS:
-        lines += ["", "## The parameters that matter most, and their sources", ""]
+        lines += ["", "## The parameters that matter most, and their sources", "",
+                  "Each was checked against the row of `../shared/CALIBRATION.md` it cites (or found to cite none).",
+                  ""]
         lines += [f"- `{name}`: {text}" for name, text in SOURCE_CHECKS.items()]
     return "\n".join(lines) + "\n"
 
