@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -364,18 +365,25 @@ class Config:
     sweep: SweepConfig = field(default_factory=SweepConfig)
 
 
-def field_metadata(key: str, cls: type | None = None) -> dict[str, Any]:
+def declared_fields(cls: type, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field, Any]]:
+    """Every leaf field of a config dataclass, nested ones flattened: (dotted key, field, default)."""
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            yield from declared_fields(type(default), key)
+        else:
+            yield key, f, default
+
+
+def field_metadata(key: str) -> dict[str, Any]:
     """The declared metadata (doc, unit, range, source, default) of a dotted run, market or vendor key.
 
     >>> field_metadata("market.p_window_start_year")["source"]
     'CAL-6.1'
     """
-    head, _, rest = key.partition(".")
-    for f in dataclasses.fields(cls or Config):
-        if f.name == head:
-            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-            if rest:
-                return field_metadata(rest, type(default))
+    for name, f, default in declared_fields(Config):
+        if name == key:
             return {**f.metadata, "default": default}
     raise KeyError(key)
 

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-from sim.config import CHANNELS, SEGMENTS, TIERS, Config
+from sim.config import CHANNELS, SEGMENTS, TIERS, Config, declared_fields
 from sim.policies import REGISTRY
 
 LIST_LABELS = {3: "per segment (" + ", ".join(SEGMENTS) + ")", 5: "per channel (" + ", ".join(CHANNELS) + ")",
@@ -23,13 +21,7 @@ def _range(meta: dict) -> str:
 
 def _rows(cls: type, prefix: str) -> list[str]:
     rows = []
-    for f in dataclasses.fields(cls):
-        key = f"{prefix}.{f.name}" if prefix else f.name
-        default = (f.default_factory() if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
-                   else f.default)
-        if dataclasses.is_dataclass(default):
-            rows += _rows(type(default), key)
-            continue
+    for key, f, default in declared_fields(cls, prefix):
         meta = dict(f.metadata)
         doc = meta.get("doc", "")
         if meta.get("length") and "per " not in doc and meta["length"] in LIST_LABELS:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sim import model as model_module
 from sim import state
-from sim.config import Config
+from sim.config import Config, declared_fields
 from sim.docs import parameters_markdown
 from sim.model import ABXModel
 from sim.policies import REGISTRY
@@ -59,18 +59,9 @@ def qualname(obj: Callable) -> str:
     return f"{obj.__module__}.{obj.__qualname__}"
 
 
-def config_keys(cls: type = Config, prefix: str = "") -> list[str]:
+def config_keys() -> list[str]:
     """Every non-strategy config key (dotted), in declaration order."""
-    keys = []
-    for f in dataclasses.fields(cls):
-        key = f"{prefix}.{f.name}" if prefix else f.name
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default  # type: ignore[misc]
-        if dataclasses.is_dataclass(default):
-            if key != "strategy":
-                keys += config_keys(type(default), key)
-        else:
-            keys.append(key)
-    return keys
+    return [key for key, _, _ in declared_fields(Config) if not key.startswith("strategy")]
 
 
 def policy_keys() -> list[str]:
@@ -148,11 +139,10 @@ def policies_block() -> str:
 
 
 def _constants() -> dict[str, tuple[str, str]]:
-    """The fixed constants of :mod:`sim.model`: name -> (value, comment)."""
+    """The numeric constants of :mod:`sim.model` (not aliases such as channel indices): name -> (value, comment)."""
     source = inspect.getsource(model_module)
     return {name: (value, comment) for name, value, comment in
-            re.findall(r"^([A-Z][A-Z_]+) = ([^#\n]+?)\s*(?:#\s*(.*))?$", source, flags=re.M)
-            if name not in ("ADS",)}
+            re.findall(r"^([A-Z][A-Z_]+) = ([\d.]+)\s*(?:#\s*(.*))?$", source, flags=re.M)}
 
 
 def constants_block() -> str:
