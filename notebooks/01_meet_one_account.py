@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sim.api import compose_config
-from sim.config import validate
-from sim.mechanisms import members as mem
-from sim.model import ABXModel
-from sim.plots import OKABE_ITO, use_style
+from sim.core.mechanisms import members as mem
+from sim.core.model import ABXModel
+from sim.core.validate import validate
+from sim.outputs.plots import OKABE_ITO, use_style
 
 use_style()  # the project's plot style and colour-blind-safe palette
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.api import run
-from sim.plots import OKABE_ITO, use_style
+from sim.outputs.plots import OKABE_ITO, use_style
 from sim.sweep.analysis import mean_ci, paired_differences
 from sim.sweep.report import fmt
 

@@ -17,8 +17,8 @@
 import pandas as pd
 
 from sim.api import run
-from sim.diagnostics import DIAGNOSES, flagged
-from sim.plots import use_style
+from sim.core.diagnostics import DIAGNOSES, flagged
+from sim.outputs.plots import use_style
 from sim.sweep.report import fmt
 
 use_style()

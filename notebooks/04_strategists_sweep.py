@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.api import run
-from sim.plots import OKABE_ITO, use_style
+from sim.outputs.plots import OKABE_ITO, use_style
 from sim.sweep.analysis import cart_rules, condition_frame, prim_box, sensitivity
 from sim.sweep.designs import make_design
 from sim.sweep.report import fmt

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from sim.api import compose_config, run
-from sim.config import validate
-from sim.plots import use_style
-from sim.policies import register
-from sim.policies.personalization import Template
+from sim.core.policies import register
+from sim.core.policies.personalization import Template
+from sim.core.validate import validate
+from sim.outputs.plots import use_style
 from sim.sweep.analysis import mean_ci
 from sim.sweep.report import fmt
 
@@ -109,8 +109,8 @@ pd.DataFrame({m: mean_ci(wide[m]["honest_template"] - wide[m]["template"]) for m
 #    and with fully `researched` personalization.
 # 2. Write `half_honest`: the claim is halfway between the research depth and the template's
 #    claim (`(depth + super().claim(level, depth)) / 2`). Register it and add it to `POLICIES`.
-# 3. Policies in other families work the same way. Look at `sim/policies/orchestration.py`: which
+# 3. Policies in other families work the same way. Look at `sim/core/policies/orchestration.py`: which
 #    method would you change to route plays to customers first?
 # 4. To make your policy available from the command line, put the class in
-#    `sim/policies/personalization.py` and add `configs/strategy/personalization/<name>.yaml`
+#    `sim/core/policies/personalization.py` and add `configs/strategy/personalization/<name>.yaml`
 #    (copy `template.yaml`); then `abx-sim strategy/personalization=<name>` runs it.

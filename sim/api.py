@@ -22,9 +22,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from sim.config import Config, validate
-from sim.model import ABXModel
-from sim.policies import REGISTRY
+from sim.core.config import Config
+from sim.core.model import ABXModel
+from sim.core.policies import REGISTRY
+from sim.core.validate import validate
 
 
 def config_dir() -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 
 from sim.api import Results, compose_config, run
-from sim.config import Config, validate
+from sim.core.config import Config
+from sim.core.validate import validate
 
 SMALL_TIERS = ["strategy.tiering.n_one_to_one=10", "strategy.tiering.n_one_to_few=60",
                "strategy.tiering.n_one_to_many=400"]

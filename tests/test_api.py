@@ -8,9 +8,9 @@ import mesa
 import pytest
 from helpers import cached_run
 
-from sim.diagnostics import FLAGS
-from sim.metrics import SUMMARY, WEEKLY, glossary_markdown
-from sim.model import ABXModel
+from sim.core.diagnostics import FLAGS
+from sim.core.metrics import SUMMARY, WEEKLY, glossary_markdown
+from sim.core.model import ABXModel
 
 ROOT = Path(__file__).parents[1]
 
@@ -57,14 +57,14 @@ def test_chosen_story_ids_are_tracked():
 
 def test_docs_metrics_glossary_is_generated_from_the_code():
     assert (ROOT / "docs/metrics.md").read_text() == glossary_markdown(), (
-        "regenerate with: python -m sim.metrics > docs/metrics.md")
+        "regenerate with: python -m sim.core.metrics > docs/metrics.md")
 
 
 def test_docs_parameter_reference_is_generated_from_the_code():
-    from sim.docs import parameters_markdown
+    from sim.studies.reference import parameters_markdown
 
     assert (ROOT / "docs/parameters.md").read_text() == parameters_markdown(), (
-        "regenerate with: python -m sim.docs > docs/parameters.md")
+        "regenerate with: python -m sim.studies.reference > docs/parameters.md")
 
 
 @pytest.mark.parametrize("key", sorted([*SUMMARY, *FLAGS]))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sim.baseline import BASELINE_PATH, CASES, current, drift
+from sim.studies.baseline import BASELINE_PATH, CASES, current, drift
 
 
 def test_the_fixed_cases_produce_the_committed_summaries():
     baseline = json.loads(BASELINE_PATH.read_text())
     assert set(baseline) == set(CASES)
     lines = drift(baseline, current())
-    assert not lines, ("unexplained drift from tests/baseline.json (if intended, run `python -m sim.baseline "
+    assert not lines, ("unexplained drift from tests/baseline.json (if intended, run `python -m sim.studies.baseline "
                        "--update` and commit the reviewed diff):\n" + "\n".join(lines))
 
 

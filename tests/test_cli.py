@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import SMALL_TIERS
+from sim.outputs.report import format_value
 
 from sim.api import config_dir
-from sim.outputs import atomic_write
-from sim.run_report import format_value
+from sim.outputs.files import atomic_write
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
 SMALL = ["market.n_accounts=600", "horizon_weeks=20", *SMALL_TIERS]
@@ -137,7 +137,7 @@ def test_a_failed_write_leaves_neither_the_file_nor_a_temporary(tmp_path):
     ("output.story_ids=[1,2]", False), ("seed=3", False), ("x='a,b'", False), ("a=[1,2],[3,4]", True),
 ])
 def test_sweep_detection_ignores_commas_inside_lists(override, sweep):
-    from sim.cli import is_sweep
+    from sim.apps.cli import is_sweep
 
     assert is_sweep(override) is sweep
 

@@ -8,8 +8,10 @@ import pytest
 from helpers import small_overrides
 
 from sim.api import compose_config, config_dir
-from sim.config import Config, ConfigError, validate
-from sim.policies import REGISTRY
+from sim.core.config import Config
+from sim.core.params import ConfigError
+from sim.core.policies import REGISTRY
+from sim.core.validate import validate
 
 CONFIGS = config_dir()
 MARKETS = sorted(p.stem for p in (CONFIGS / "market").glob("*.yaml"))

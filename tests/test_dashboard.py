@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import ConfigError
-from sim.dashboard import (
+from sim.apps.dashboard import (
     LEVERS,
     DashboardModel,
     account_chart,
@@ -35,6 +34,7 @@ from sim.dashboard import (
     model_params,
     settings_in_force,
 )
+from sim.core.params import ConfigError
 
 CHROMIUM = os.environ.get("ABX_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("ABX_ARTIFACTS", "test-artifacts"))

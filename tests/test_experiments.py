@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiments import EXPERIMENTS, Experiment, index, names
+from sim.studies.experiments import EXPERIMENTS, Experiment, index, names
 
 CLI = str(Path(sys.executable).with_name("abx-sim-experiment"))
 

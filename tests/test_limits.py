@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 from sim.api import compose_config
-from sim.config import validate
-from sim.mechanisms import deals, members
-from sim.mechanisms.market import weekly_probability
-from sim.model import ABXModel
-from sim.state import Outcome, Stage
+from sim.core.mechanisms import deals, members
+from sim.core.mechanisms.market import weekly_probability
+from sim.core.model import ABXModel
+from sim.core.state import Outcome, Stage
+from sim.core.validate import validate
 
 Z = 4.0  # standard deviations allowed
 

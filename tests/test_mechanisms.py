@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import BuyerConfig, CustomerConfig, DealConfig, VendorConfig
-from sim.mechanisms import customers as cust
-from sim.mechanisms import deals, market
-from sim.mechanisms import members as mem
-from sim.policies.tiering import rank_accounts
-from sim.vendor import allocate, budget_share, collisions, deliver_marketing, research_cost_week
+from sim.core.config import BuyerConfig, CustomerConfig, DealConfig, VendorConfig
+from sim.core.mechanisms import customers as cust
+from sim.core.mechanisms import deals, market
+from sim.core.mechanisms import members as mem
+from sim.core.mechanisms.delivery import allocate, budget_share, collisions, deliver_marketing, research_cost_week
+from sim.core.policies.tiering import rank_accounts
 
 B = BuyerConfig()
 D = DealConfig()
@@ -85,7 +85,7 @@ def test_observed_intent_sees_nothing_without_coverage_and_everything_with_full_
 
 
 def test_generate_market_is_consistent():
-    from sim.config import MarketConfig
+    from sim.core.config import MarketConfig
 
     m = MarketConfig(n_accounts=3000)
     a, mb = market.generate_market(m, VendorConfig(), rng(5))

@@ -9,8 +9,8 @@ import pytest
 from helpers import cached_run, small_config
 from scipy import stats
 
-from sim.model import ABXModel
-from sim.state import Stage
+from sim.core.model import ABXModel
+from sim.core.state import Stage
 
 SEEDS = range(6)
 STRATEGIES = ("channel", "abm", "abx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sim import odd
+from sim.studies import odd
 
 TEXT = odd.ODD_PATH.read_text()
 ELEMENTS = ["Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
@@ -18,7 +18,7 @@ def test_the_seven_odd_elements_in_order():
 
 
 def test_the_generated_parts_are_in_step_with_the_code():
-    assert odd.refresh(TEXT) == TEXT, "run `python -m sim.odd` to refresh docs/ODD.md"
+    assert odd.refresh(TEXT) == TEXT, "run `python -m sim.studies.odd` to refresh docs/ODD.md"
     assert set(re.findall(r"<!-- generated:(\w+) -->", TEXT)) == set(odd.BLOCKS)
 
 
@@ -35,8 +35,8 @@ def test_every_function_the_odd_names_exists():
 
 
 def test_the_checks_catch_a_missing_function_and_a_stale_block():
-    assert odd.unresolved("`sim.mechanisms.members.respond` and `sim.mechanisms.members.gone`") == [
-        "sim.mechanisms.members.gone"]
+    assert odd.unresolved("`sim.core.mechanisms.members.respond` and `sim.core.mechanisms.members.gone`") == [
+        "sim.core.mechanisms.members.gone"]
     assert odd.unresolved("`sim.no_such_module.f`") == ["sim.no_such_module.f"]
     stale = TEXT.replace("| `fit_true` |", "| `fit_truth` |", 1)
     assert stale != TEXT and odd.refresh(stale) == TEXT

@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from helpers import cached_run
 
-from sim.plots import (
+from sim.outputs.plots import (
     OKABE_ITO,
     STAGE_COLORS,
     STYLE,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.sensitivity import OUTCOMES
+from sim.studies.sensitivity import OUTCOMES
 
 ROOT = Path(__file__).parents[1]
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
@@ -23,7 +23,7 @@ def test_a_small_sobol_sweep_yields_indices_with_intervals_a_figure_and_the_docu
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     figure = tmp_path / "sensitivity.png"
-    proc = subprocess.run([sys.executable, "-m", "sim.sensitivity", str(sweep), "--figure", str(figure)],
+    proc = subprocess.run([sys.executable, "-m", "sim.studies.sensitivity", str(sweep), "--figure", str(figure)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert figure.read_bytes()[:4] == b"\x89PNG"
@@ -36,7 +36,7 @@ def test_a_small_sobol_sweep_yields_indices_with_intervals_a_figure_and_the_docu
 
 
 def test_a_sweep_that_is_not_sobol_is_a_one_line_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sim.sensitivity", str(tmp_path / "nothing")],
+    proc = subprocess.run([sys.executable, "-m", "sim.studies.sensitivity", str(tmp_path / "nothing")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
@@ -46,7 +46,7 @@ def test_the_published_study_covers_the_design_with_the_command_that_reproduces_
     design = yaml.safe_load((ROOT / "configs/sweep/default_sobol.yaml").read_text())
     runs = design["samples"] * (len(design["params"]) + 2)
     assert f"({runs} runs" in doc and "abx-sim -m sweep=default_sobol" in doc
-    assert "python -m sim.sensitivity sweeps/sensitivity > docs/sensitivity.md" in doc
+    assert "python -m sim.studies.sensitivity sweeps/sensitivity > docs/sensitivity.md" in doc
     for name in design["params"]:
         assert doc.count(f"`{name}`") >= 1 + len(OUTCOMES)  # the ranges table and one row per outcome
     assert (ROOT / "docs/sensitivity.png").is_file()

@@ -15,12 +15,12 @@ from omegaconf import OmegaConf
 from scipy import stats
 
 from sim.api import compose_config, config_dir
-from sim.diagnostics import DIAGNOSES, flagged
-from sim.model import ABXModel
-from sim.policies.base import at_level
-from sim.policies.measurement import attribute, reweight
-from sim.policies.orchestration import sales_list
-from sim.state import Stage
+from sim.core.diagnostics import DIAGNOSES, flagged
+from sim.core.model import ABXModel
+from sim.core.policies.base import at_level
+from sim.core.policies.measurement import attribute, reweight
+from sim.core.policies.orchestration import sales_list
+from sim.core.state import Stage
 
 PRESETS = sorted(p.stem for p in (config_dir() / "strategy").glob("*.yaml"))
 FAILURES = {  # preset -> the diagnosis it must raise

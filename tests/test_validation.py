@@ -1,5 +1,5 @@
 """Pattern-oriented validation: the default scenario reproduces its patterns simultaneously, and the
-patterns that hold and miss are the documented ones (docs/validation.md, sim.validation.MISSES)."""
+patterns that hold and miss are the documented ones (docs/validation.md, sim.studies.validation.MISSES)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.validation import CONTRASTS, MISSES, evaluate, joint_counts, markdown
+from sim.studies.validation import CONTRASTS, MISSES, evaluate, joint_counts, markdown
 
 SEEDS = 4
 DOC = Path(__file__).parents[1] / "docs" / "validation.md"

@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 import sim
-from sim.diagnostics import FLAGS
-from sim.metrics import SUMMARY
-from sim.outputs import atomic_write
-from sim.policies import FAMILIES
+from sim.core.diagnostics import FLAGS
+from sim.core.metrics import SUMMARY
+from sim.core.policies import FAMILIES
+from sim.outputs.files import atomic_write
 
 POLICY_PARAMS = tuple(f"strategy.{family}." for family in FAMILIES)
 

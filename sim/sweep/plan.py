@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs import write_json
+from sim.outputs.files import write_json
 from sim.sweep.designs import Design
 
 MANIFEST = "sweep.json"

@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.outputs import atomic_write
-from sim.plots import OKABE_ITO, label_metric, save_figure, styled
+from sim.outputs.files import atomic_write
+from sim.outputs.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.sweep import analysis, catalog
 from sim.sweep.plan import design_from_manifest, read_manifest
 

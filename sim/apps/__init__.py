@@ -1,0 +1,1 @@
+"""The programs people run: the ``abx-sim`` command line and the dashboard."""

@@ -1,0 +1,170 @@
+"""``abx-sim``: the command-line entry point (a Hydra application).
+
+Runs the composed config, writes the outputs into Hydra's run folder and prints a summary
+table. A user mistake (a bad value, an unknown policy, an unwritable folder) ends with a
+one-line error and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from sim.api import compose_config, config_dir, register_schema, simulate
+from sim.core.params import ConfigError
+from sim.core.validate import validate
+from sim.outputs.report import REPORT_FILE, run_title, summary_table
+from sim.outputs.run import finish, is_finished, write_results
+from sim.sweep import catalog
+
+
+def fail(message: str) -> None:
+    """Report a user mistake in one line and exit with status 2."""
+    print(f"abx-sim: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def job(cfg: DictConfig) -> dict[str, str] | None:
+    """One Hydra job: a single run (report on screen) or one run of a sweep (catalog row)."""
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        return sweep_job(cfg, Path(hc.runtime.output_dir), Path(hc.sweep.dir), list(hc.overrides.task),
+                         int(hc.job.num))
+    try:
+        config = validate(cfg)
+    except ConfigError as exc:
+        fail(str(exc))
+    out = Path(hc.runtime.output_dir)
+    start = time.perf_counter()
+    res = simulate(config, progress=config.output.progress and sys.stderr.isatty())
+    elapsed = time.perf_counter() - start
+    try:
+        write_results(res, out, figures=config.output.figures, tables=config.output.tables,
+                      report=config.output.report)
+        finish(out, res.summary)
+    except OSError as exc:
+        fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
+    print(summary_table(res.summary, f"{run_title(res)} ({elapsed:.1f} s)"))
+    print(f"\nOutputs: {out.resolve()}")
+    if config.output.report:
+        print(f"Report:  {(out / REPORT_FILE).resolve()} (open in a browser)")
+    return None
+
+
+def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str], job_num: int) -> dict[str, str]:
+    """One run of a sweep: skip it if already finished, else run it and add its catalog row.
+
+    Order: tables, then the catalog row, then ``summary.json`` (the finished mark), so a run
+    killed half-way is redone on restart and its row replaced, never duplicated. A run that
+    raises is recorded as failed, with its error, and the sweep goes on.
+    """
+    if is_finished(out):
+        return {"status": "skipped"}
+    run_dir = os.path.relpath(out, sweep_dir)  # relative or absolute sweep folders alike
+    start = time.perf_counter()
+    try:
+        config = validate(cfg)
+        res = simulate(config)
+        simulated = time.perf_counter()
+        write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
+        written = time.perf_counter()
+        summary = res.summary
+        del res
+        gc.collect()  # free this run's model (agents hold reference cycles) before the next run
+        data = catalog.row(cfg, overrides, summary, status="ok",
+                           runtime_s=simulated - start + time.perf_counter() - written,
+                           write_s=written - simulated, run_dir=run_dir, job=job_num)
+    except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
+        data = catalog.row(cfg, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
+                           runtime_s=time.perf_counter() - start, run_dir=run_dir, job=job_num)
+        catalog.write_row(sweep_dir / "catalog", data)
+        return {"status": "failed"}
+    catalog.write_row(sweep_dir / "catalog", data)
+    finish(out, summary)
+    return {"status": "ok"}
+
+
+register_schema()
+_hydra_main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)
+
+_NESTED = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|'[^']*'|\"[^\"]*\"")
+
+
+def is_sweep(override: str) -> bool:
+    """Whether an override sweeps (``a=1,2`` or ``a=range(...)``); commas in lists do not count."""
+    value = override.partition("=")[2]
+    while _NESTED.search(value):
+        value = _NESTED.sub("", value)
+    return "," in value or re.search(r"\b(range|choice|glob|interval)\(", value) is not None
+
+
+def condense(exc: BaseException) -> str:
+    """One line from a Hydra/OmegaConf composition error: the key, the value, what is allowed."""
+    text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
+    missing = re.search(r"Could not find '([^']+)'", text)
+    if missing:
+        listed = lines[: next((i for i, line in enumerate(lines) if line.startswith("Config search path")),
+                              len(lines))]
+        options = [line for line in listed if not re.match(r"(In |Could not|Available)", line)]
+        group, _, choice = missing.group(1).rpartition("/")
+        return f"{group}={choice}: no such option; available: {', '.join(options)}"
+    if "not in struct" in text or re.search(r"Key '[^']+' not in '", text):
+        name = key or re.search(r"Key '([^']+)'", text).group(1)  # type: ignore[union-attr]
+        return f"{name}: unknown key (check the spelling; `abx-sim --cfg job` lists every key)"
+    converted = re.search(r"(Value '.*' of type '\w+' could not be converted to \w+)", text)
+    if converted:
+        return f"{key}: {converted.group(1)}"
+    return "; ".join(lines[:3])
+
+
+def preflight(args: list[str]) -> None:
+    """Compose and validate a single run's config before Hydra creates any folder.
+
+    Turns composition errors, invalid values and an unwritable output folder into one-line
+    errors (exit 2). Sweeps and Hydra's own flags (``--help``, ``--cfg``, ``-m``) go straight to
+    Hydra.
+    """
+    if any(a.startswith("-") for a in args) or any(is_sweep(a) for a in args):
+        return
+    try:
+        cfg = compose_config(args, return_hydra_config=True)
+    except Exception as exc:  # Hydra and OmegaConf raise many exception types for bad overrides
+        fail(condense(exc))
+    HydraConfig.instance().set_config(cfg)
+    try:
+        validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
+    except ConfigError as exc:
+        fail(str(exc))
+    run_dir = Path(str(cfg.hydra.run.dir)).absolute()
+    existing = next(p for p in (run_dir, *run_dir.parents) if p.exists())
+    try:  # the only reliable test of "can I create the run folder here" is to try
+        os.rmdir(tempfile.mkdtemp(prefix=".abx-sim-check-", dir=existing))
+    except OSError as exc:
+        fail(f"cannot write outputs to {run_dir}: {existing} is not a writable folder ({exc.strerror})")
+
+
+def main() -> None:
+    """Console-script entry point: check the config, then let Hydra run the job."""
+    preflight(sys.argv[1:])
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        print("abx-sim: interrupted; finished runs are kept (a sweep continues where it stopped when "
+              "run again with the same arguments and hydra.sweep.dir)", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

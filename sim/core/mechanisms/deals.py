@@ -1,0 +1,99 @@
+"""How accounts move through the funnel and how deals progress and close.
+
+Pure functions over per-account arrays (shape [N]). Deal progress depends on committee
+consensus, AE effort and vetoes; a decided deal is won, lost to a competitor, or ends in no
+decision (the status quo). Deal size grows with committee coverage (multi-threading).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.config import DealConfig
+from sim.core.state import Stage
+
+
+def logistic(x: np.ndarray | float) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-x))."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def logit(p: float) -> float:
+    """Log-odds of a probability (clipped away from 0 and 1)."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1.0 - p)))
+
+
+def prospect_stage(any_aware: np.ndarray, any_engaged: np.ndarray, coverage: np.ndarray,
+                   mqa_coverage: float) -> np.ndarray:
+    """Funnel stage of a prospect from its committee: TARGET, AWARE, ENGAGED or MQA.
+
+    An account is marketing-qualified (MQA) when engaged members hold at least ``mqa_coverage``
+    of the committee's influence.
+    """
+    stage = np.full(len(coverage), Stage.TARGET, dtype=np.int8)
+    stage[any_aware] = Stage.AWARE
+    stage[any_engaged] = Stage.ENGAGED
+    stage[coverage >= mqa_coverage] = Stage.MQA
+    return stage
+
+
+def p_qualify(in_market: np.ndarray, coverage: np.ndarray, base: float) -> np.ndarray:
+    """Chance sales accepts an account it works this week as an opportunity.
+
+    Only accounts with a real buying window qualify; among them the chance rises with the share
+    of the committee already engaged (CAL-2.1: MQL->SAL 40-60%).
+    """
+    return base * in_market * (0.3 + 0.7 * np.minimum(1.0, 2.0 * coverage))
+
+
+def deal_amount(acv_potential: np.ndarray, coverage: np.ndarray, d: DealConfig) -> np.ndarray:
+    """Deal size in USD/year: multi-threaded deals are larger.
+
+    ``acv * (1 - k + k * coverage)`` with ``k = deal_size_coverage``.
+    """
+    k = d.deal_size_coverage
+    return acv_potential * (1.0 - k + k * coverage)
+
+
+def stalled(veto: np.ndarray, opinion: np.ndarray, engaged: np.ndarray, late: np.ndarray,
+            acct: np.ndarray, n_accounts: int, veto_opinion: float) -> np.ndarray:
+    """Accounts whose open deal is stalled this week by a veto holder.
+
+    A member with veto power stalls the deal if their opinion is below ``veto_opinion``, or if the
+    deal is late (past 60 % progress) and they were never engaged (the security review nobody
+    prepared for). ``late`` is per member (the account's deal progress, gathered).
+    """
+    blocking = veto & ((opinion < veto_opinion) | (late & ~engaged))
+    return np.bincount(acct, blocking, n_accounts) > 0
+
+
+def progress_rate(cycle_weeks: np.ndarray, consensus: np.ndarray, effort: np.ndarray) -> np.ndarray:
+    """Share of the way to a decision a deal covers in a week.
+
+    ``effort * (0.6 + 0.8 * consensus) / cycle_weeks``: with full effort a deal at typical
+    consensus (0.5) takes ``cycle_weeks`` (CAL-2.5, CAL-2.6); with no consensus it takes 1.67
+    times as long, with full consensus 0.71 times.
+    """
+    return (effort * (0.6 + 0.8 * consensus) / cycle_weeks).astype(np.float32)
+
+
+def p_no_decision(consensus: np.ndarray, progress: np.ndarray, d: DealConfig) -> np.ndarray:
+    """Chance a deal ends with the status quo when the buyer decides.
+
+    ``1 - (1 - base * (1 - consensus)) * (1 + min(progress, 1)) / 2``: a finished evaluation ends
+    in no decision with ``base * (1 - consensus)``; a buyer whose window closes before the
+    evaluation finished (progress < 1) is likelier to keep the status quo, up to twice as likely
+    to decide nothing at zero progress (CAL-1.3, CAL-2.7).
+    """
+    return 1.0 - (1.0 - d.no_decision_base * (1.0 - consensus)) * (1.0 + np.minimum(progress, 1.0)) / 2.0
+
+
+def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealConfig) -> np.ndarray:
+    """Chance the vendor beats the competition in a decided deal (CAL-2.4, CAL-2.5):
+    ``logistic(win_logit_base + win_logit_support * support + win_logit_coverage * coverage
+    + win_logit_fit * fit - competitor_strength)``."""
+    x = (d.win_logit_base + d.win_logit_support * support + d.win_logit_coverage * coverage
+         + d.win_logit_fit * fit - d.competitor_strength)
+    return logistic(x)
+

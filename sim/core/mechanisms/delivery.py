@@ -1,0 +1,94 @@
+"""Delivery: turning the week's plan into touches within budgets and team capacities.
+
+Orchestration (:mod:`sim.core.policies`) decides who should be touched; this module decides what the
+vendor can actually afford and staff this week, and what it costs. Work that does not fit waits
+(leads queue for SDRs) or is scaled down (the marketing program to its budget, executive touches
+to the sponsor's hours).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.config import CHANNELS, VendorConfig
+
+EXECUTIVE = CHANNELS.index("executive")
+
+
+@dataclass
+class Delivery:
+    """What the vendor delivers this week (member arrays [M], account arrays [N])."""
+
+    expected: np.ndarray  # float32 [C, M] expected marketing touches per channel per member
+    depth: np.ndarray  # float32 [N] research depth actually paid for
+    budget_share: float  # share of the planned program the budget paid for
+    program_cost: np.ndarray  # float64 [N] channel + research spend per account this week
+    channel_spend: np.ndarray  # float64 [C] spend per channel this week
+    research_spend: float
+
+
+def budget_share(planned_usd: float, budget_usd: float) -> float:
+    """Share of a planned program a budget pays for: ``min(1, budget / planned)``."""
+    return 1.0 if planned_usd <= budget_usd else budget_usd / planned_usd
+
+
+def research_cost_week(depth: np.ndarray, research_usd_year: float) -> np.ndarray:
+    """Weekly research cost per account: ``research_usd_year / 52 * depth**2`` (deep research costs
+    disproportionately more; a 1:1 account at depth 1 costs ``research_usd_year``, CAL-4.1)."""
+    return research_usd_year / 52.0 * depth.astype(np.float64) ** 2
+
+
+def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, depth: np.ndarray,
+                      v: VendorConfig, budget_week: float, research_cost_share: float = 1.0) -> Delivery:
+    """Scale the planned marketing program to the executive's hours and the weekly budget.
+
+    ``research_cost_share`` is the share of the per-account research cost paid (shared research).
+
+    When the budget falls short every channel is scaled by the same share, and research depth by
+    its square root (cost grows as depth squared): personalization gets shallower while its claim
+    stays, which is how an over-stretched program slides into theater.
+    """
+    n = len(depth)
+    expected = np.take(np.ascontiguousarray(mkt_rate.T), acct, axis=1) * reach  # [C, M], contiguous rows
+    exec_cap = v.exec_hours_week / v.exec_hours_per_play
+    exec_planned = float(expected[EXECUTIVE].sum())
+    if exec_planned > exec_cap:
+        expected[EXECUTIVE] *= exec_cap / exec_planned
+    cost = np.asarray(v.channel_cost_usd, dtype=np.float32)
+    member_cost = cost @ expected
+    research = research_cost_week(depth, v.research_usd_year * research_cost_share)
+    share = budget_share(float(member_cost.sum()) + float(research.sum()), budget_week)
+    expected *= np.float32(share)
+    program = (np.bincount(acct, member_cost, n) + research) * share
+    return Delivery(
+        expected=expected,
+        depth=(depth * np.sqrt(share)).astype(np.float32), budget_share=share, program_cost=program,
+        channel_spend=expected.sum(axis=1).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
+    )
+
+
+def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:
+    """Contradictory touches per account: each pair of uncoordinated teams touching the account in
+    the same week contradicts itself with ``p_inconsistent``."""
+    pairs = n_teams * (n_teams - 1) // 2
+    out = np.zeros(len(n_teams), dtype=np.int64)
+    hit = pairs > 0
+    out[hit] = rng.binomial(pairs[hit], p_inconsistent)
+    return out
+
+
+def allocate(priority: np.ndarray, capacity: float) -> np.ndarray:
+    """Mask of the (at most ``capacity``) accounts with the highest positive priority.
+
+    Ties break by account id, so allocation is deterministic.
+    """
+    idx = np.flatnonzero(priority > 0)
+    k = int(max(capacity, 0))
+    if len(idx) > k:
+        order = np.argsort(-priority[idx], kind="stable")
+        idx = idx[order[:k]]
+    mask = np.zeros(len(priority), dtype=bool)
+    mask[idx] = True
+    return mask

@@ -1,0 +1,144 @@
+"""What a touch does to a buying-committee member, and how a committee's views move together.
+
+All functions are pure: arrays in, arrays out, shapes [M] (members) unless stated. Effects have
+diminishing returns (``1 - exp(-rate * dose)``), are discounted by low trust and by fatigue, and
+personalization that claims more than its research delivers is perceived as superficial
+(*theater*): it is rejected and costs trust and opinion (CAL-5.2, 5.3, 5.6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.config import BuyerConfig
+
+
+def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, individual: np.ndarray,
+              b: BuyerConfig) -> np.ndarray:
+    """Perceived relevance of a touch, 0-1.
+
+    Generic relevance, plus role-matched messaging (CAL-5.4), plus tailoring to the individual,
+    plus the personalization actually delivered: a touch delivers only what it both claims and
+    has researched, ``min(claim, depth)`` (CAL-5.1, CAL-5.7).
+    """
+    delivered = np.minimum(claim, depth)
+    r = (b.relevance_generic + b.relevance_role_match * role_matched + b.relevance_individual * individual
+         + b.relevance_personalization * delivered)
+    return np.clip(r, 0.0, 1.0).astype(np.float32)
+
+
+def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Chance a touch is perceived as superficial personalization (theater), 0-1.
+
+    ``1 - exp(-sensitivity * max(claim - depth, 0) * (0.5 + skepticism))``: zero when the claim is
+    backed by research, rising with the gap, sharper for skeptical members (CAL-5.2, CAL-5.6).
+
+    >>> float(p_superficial(np.array(0.4), np.array(0.4), np.array(0.9), 4.0))
+    0.0
+    """
+    gap = np.maximum(claim - depth, 0.0)
+    return (1.0 - np.exp(-sensitivity * gap * (0.5 + skepticism))).astype(np.float32)
+
+
+def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:
+    """How much of a touch gets through: ``(trust / baseline)**power * (1 - fatigue)``, capped at 2.
+
+    A member at baseline trust and without fatigue takes a touch at face value (1); lower trust
+    discounts every touch, earned trust amplifies it.
+    """
+    rel_trust = np.power(trust / max(trust_baseline, 1e-6), trust_power)
+    return np.minimum(rel_trust * (1.0 - fatigue), 2.0).astype(np.float32)
+
+
+def saturate(level: np.ndarray, rate: float, dose: np.ndarray | float) -> np.ndarray:
+    """Diminishing returns: move ``level`` (0-1) toward 1 by ``1 - exp(-rate * dose)`` of the gap."""
+    return (level + (1.0 - level) * -np.expm1(-rate * dose)).astype(np.float32)
+
+
+def respond(
+    awareness: np.ndarray, engagement: np.ndarray, opinion: np.ndarray, trust: np.ndarray,
+    fatigue: np.ndarray, fit: np.ndarray, touches: np.ndarray, theater: np.ndarray,
+    effect_per_touch: np.ndarray, rel: np.ndarray, collisions: np.ndarray, b: BuyerConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One week of touches landing on members (CAL-5.2, CAL-5.3 for theater; CAL-1.6 for contact).
+
+    With ``dose = (touches - theater) * effect_per_touch * rel * receptivity(trust, fatigue)``
+    and ``s(x, k, d) = x + (1 - x) * (1 - exp(-k * d))`` (:func:`saturate`):
+
+    - awareness' = s(awareness, awareness_rate, dose)
+    - engagement' = s(engagement, engagement_rate, dose * awareness')
+    - opinion' = clip(opinion + (1 - exp(-opinion_rate * dose)) * (min(fit * (0.5 + rel), 1) - opinion)
+      - trust_loss_theater * theater, -1, 1)
+    - trust' = trust * (1 - trust_loss_theater)^theater * (1 - trust_loss_incoherent)^collisions
+      + trust_gain * (1 - trust) * (1 - exp(-dose)) * rel
+    - fatigue' = clip(fatigue + fatigue_per_touch * touches * (1 + collisions), 0, 1)
+
+    (collisions count only for members touched this week).
+
+    Args:
+        touches: touches received (count); ``theater``: how many of them were perceived as
+            superficial (rejected); ``effect_per_touch``: mean channel effect of a touch;
+            ``rel``: relevance 0-1; ``collisions``: contradictory team touches on the account
+            this week; ``fit``: the account's true ICP fit (what the value proposition is worth).
+
+    Returns the new (awareness, engagement, opinion, trust, fatigue).
+    """
+    genuine = np.maximum(touches - theater, 0)
+    dose = genuine * effect_per_touch * rel * receptivity(trust, fatigue, b.trust_power, b.trust_baseline)
+    awareness = saturate(awareness, b.awareness_rate, dose)
+    engagement = saturate(engagement, b.engagement_rate, dose * awareness)
+    # Genuine touches pull opinion toward what the offer is worth to this account; theater pushes it down.
+    target = np.minimum(fit * (0.5 + rel), 1.0)
+    pull = -np.expm1(-b.opinion_rate * dose)
+    opinion = np.clip(opinion + pull * (target - opinion) - b.trust_loss_theater * theater, -1.0, 1.0)
+    touched = touches > 0
+    incoherent = np.where(touched, collisions, 0)
+    keep = (1.0 - b.trust_loss_theater) ** theater * (1.0 - b.trust_loss_incoherent) ** incoherent
+    trust = trust * keep + b.trust_gain * (1.0 - trust) * -np.expm1(-dose) * rel
+    fatigue = np.clip(fatigue + b.fatigue_per_touch * touches * (1.0 + incoherent), 0.0, 1.0)
+    f32 = np.float32
+    return awareness, engagement, opinion.astype(f32), np.clip(trust, 0, 1).astype(f32), fatigue.astype(f32)
+
+
+def decay(awareness: np.ndarray, engagement: np.ndarray, trust: np.ndarray, fatigue: np.ndarray,
+          extra_engagement_decay: np.ndarray, b: BuyerConfig) -> tuple[np.ndarray, ...]:
+    """Weekly forgetting: awareness and engagement fade (faster while a lead waits for sales),
+    fatigue wears off, trust drifts back toward its baseline."""
+    f32 = np.float32
+    awareness = awareness * f32(1.0 - b.awareness_decay_week)
+    engagement = engagement * np.clip(1.0 - b.engagement_decay_week - extra_engagement_decay, 0.0, 1.0)
+    trust = trust + f32(b.trust_reversion_week) * (f32(b.trust_baseline) - trust)
+    fatigue = fatigue * f32(1.0 - b.fatigue_recovery_week)
+    return awareness.astype(f32), engagement.astype(f32), trust.astype(f32), fatigue.astype(f32)
+
+
+def account_mean(values: np.ndarray, weights: np.ndarray, acct: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Weighted mean of a member quantity per account (0 where the weights sum to 0)."""
+    w = np.bincount(acct, weights, n_accounts)
+    s = np.bincount(acct, weights * values, n_accounts)
+    return np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
+
+
+def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.ndarray, acct: np.ndarray,
+                   n_accounts: int, rate: float | np.ndarray) -> np.ndarray:
+    """Opinions converge inside a committee: each member moves ``rate`` (a number, or one per
+    member) of the way toward the committee's opinion weighted by influence and engagement
+    (engaged members talk more)."""
+    w = influence * (0.2 + engagement)
+    mean = account_mean(opinion, w, acct, n_accounts)
+    return (opinion + rate * (mean[acct] - opinion)).astype(np.float32)
+
+
+def committee_view(engagement: np.ndarray, opinion: np.ndarray, influence: np.ndarray, acct: np.ndarray,
+                   n_accounts: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per account: coverage (influence share of the committee engaged, 0-1) and support
+    (influence-weighted opinion of the engaged members, -1..1; 0 with nobody engaged)."""
+    engaged = (engagement >= threshold).astype(np.float32)
+    coverage = np.bincount(acct, influence * engaged, n_accounts)
+    support = account_mean(opinion, influence * engaged, acct, n_accounts)
+    return np.clip(coverage, 0, 1).astype(np.float32), support.astype(np.float32)
+
+
+def consensus(coverage: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """Committee consensus for the vendor, 0-1: coverage times support mapped to 0-1."""
+    return (coverage * (1.0 + support) / 2.0).astype(np.float32)

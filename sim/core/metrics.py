@@ -1,0 +1,304 @@
+"""Measurement: the metric glossary, the weekly recorder and the run summary.
+
+Every metric is defined once, here. ``docs/metrics.md`` is generated from these tables
+(``python -m sim.core.metrics > docs/metrics.md``) and a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.core.config import CHANNELS, TIERS
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric's unit, meaning and formula."""
+
+    unit: str
+    meaning: str
+    formula: str
+
+
+W = Metric  # weekly series read as "this week's"
+#: Weekly time-series columns (one row per week in ``timeseries.parquet``).
+WEEKLY: dict[str, Metric] = {
+    "week": W("week", "week index, 0-based", "-"),
+    **{f"n_{s}": W("accounts", f"accounts in stage {s} at the end of the week", f"count(stage == {s})")
+       for s in ("target", "aware", "engaged", "mqa", "opportunity", "onboarding", "customer")},
+    "in_market_share": W("share", "share of accounts inside a buying window", "mean(in_market)"),
+    "window_starts": W("accounts", "buying windows opened this week", "count(window opened)"),
+    "mqas": W("accounts", "accounts that became marketing-qualified this week",
+              "count(stage crosses into MQA)"),
+    "mqls": W("members", "members whose engagement crossed the engaged threshold this week (channel metric)",
+              "count(engagement crosses buyers.engaged_threshold)"),
+    "leads": W("accounts", "new sales leads (MQA or a new MQL on a prospect)", "count(new lead)"),
+    "sdr_worked": W("accounts", "accounts SDRs worked", "count(allocated SDR capacity)"),
+    "opps_created": W("deals", "new-logo opportunities created", "count(stage -> opportunity)"),
+    "pipeline_created_usd": W("USD/year", "amount of opportunities created, new-logo and expansion",
+                              "sum(opp amount) + sum(expansion opp amount)"),
+    "pipeline_influenced_usd": W("USD/year", "opportunities created on accounts marketing touched in the "
+                                             "previous 13 weeks", "sum(opp amount | marketing touch)"),
+    "open_opps": W("deals", "open new-logo opportunities at the end of the week", "count(stage == opportunity)"),
+    "wins": W("deals", "new-logo deals won", "count(decision == won)"),
+    "losses": W("deals", "new-logo deals lost to a competitor", "count(decision == lost)"),
+    "no_decisions": W("deals", "new-logo deals ended with no decision (status quo, stall or window closed)",
+                      "count(decision == no decision)"),
+    "won_cycle_weeks": W("weeks", "sum of the sales-cycle lengths of deals won this week",
+                         "sum(close week - opportunity week)"),
+    "closed_coverage": W("share", "sum of committee coverage of deals decided this week",
+                         "sum(coverage at decision)"),
+    "signal_to_pipeline_weeks": W("weeks", "sum over new opportunities of weeks since the first signal",
+                                  "sum(opp week - first signal week)"),
+    "new_arr_usd": W("USD/year", "ARR from new logos won", "sum(won deal)"),
+    "expansion_arr_usd": W("USD/year", "ARR added by expansions (plays and renewals)", "sum(expansion)"),
+    "contraction_arr_usd": W("USD/year", "ARR removed by contractions at renewal", "sum(contraction)"),
+    "churn_arr_usd": W("USD/year", "ARR lost to churn at renewal", "sum(ARR of churned)"),
+    "arr_usd": W("USD/year", "ARR at the end of the week", "sum(arr)"),
+    "bookings_usd": W("USD/year", "new-logo plus expansion ARR booked", "new_arr_usd + expansion_arr_usd"),
+    "renewals": W("accounts", "contracts that reached their end date", "count(renewal due)"),
+    "churned_logos": W("accounts", "customers lost at renewal", "count(churn)"),
+    "expansion_opps": W("deals", "expansion opportunities opened by the expansion play", "count(opened)"),
+    "referrals": W("referrals", "peer referrals made by advocates", "Poisson(p_referral * advocates)"),
+    "touches": W("touches", "touches delivered to members (all teams)", "sum(Poisson touches)"),
+    "theater_touches": W("touches", "touches perceived as superficial personalization",
+                         "sum(Binomial(touches, p_superficial))"),
+    "list_changes": W("accounts", "accounts that joined or left the target list at a review this week",
+                      "count(listed != listed before)"),
+    "leads_expired": W("accounts", "leads that waited for sales follow-up too long and went back to nurture",
+                       "count(lead waited >= 8 weeks)"),
+    "coordinated_accounts": W("accounts", "accounts whose touches were routed through one account view this week",
+                              "count(plan.coordinated)"),
+    "coordination_load": W("accounts/person", "accounts in the motion per coordinator (manual orchestration; "
+                           "0 otherwise)", "in-motion accounts / n_coordinators"),
+    "collisions_listed": W("collisions", "collisions on accounts on the target list", "sum(collisions | tier > 0)"),
+    "collisions": W("collisions", "contradictory touches by uncoordinated teams on one account",
+                    "sum(Binomial(team pairs, p_inconsistent))"),
+    "trust_mean": W("0-1", "mean trust of members of targeted accounts (all accounts without a list)",
+                    "mean(trust)"),
+    "fatigue_mean": W("0-1", "mean fatigue of members of targeted accounts", "mean(fatigue)"),
+    "impressions": W("impressions", "ad touches delivered (channel metric)", "sum(ad touches)"),
+    "clicks": W("clicks", "expected ad clicks (channel metric)", "sum(ad touches * ad_ctr * relevance * receptivity)"),
+    "budget_delivered_share": W("share", "share of the planned marketing program the budget paid for",
+                                "min(1, weekly budget / planned cost)"),
+    **{f"play_{p}": W("accounts", f"accounts on which the {p} play fired", f"count(play == {p})")
+       for p in ("acquisition", "expansion", "retention", "competitive")},
+    **{f"spend_{t}_usd": W("USD", f"spend of the {t} team (salaries)", "headcount * salary / 52")
+       for t in ("marketers", "sdr", "ae", "csm")},
+    "spend_research_usd": W("USD", "account research for personalization", "sum(research_usd_year/52 * depth^2)"),
+    "spend_intent_usd": W("USD", "intent data", "intent_data_usd_year / 52 * coverage"),
+    "spend_customers_usd": W("USD", "marketing program spend on existing customers", "sum(program cost | customer)"),
+    **{f"spend_channel_{c}_usd": W("USD", f"program spend on the {c} channel", "sum(touches * cost)")
+       for c in CHANNELS},
+    **{f"spend_tier_{t}_usd": W("USD", f"program spend (channels + research) on {t} accounts",
+                                "sum(cost | tier)") for t in TIERS},
+}
+
+S = Metric
+#: Run summary (``summary.json``): every value is a finite number.
+SUMMARY: dict[str, Metric] = {
+    "pipeline_created_usd": S("USD/year", "opportunity amount created over the run (new-logo and expansion)",
+                              "sum(pipeline_created_usd)"),
+    "pipeline_influenced_usd": S("USD/year", "new-logo pipeline on accounts marketing touched in the "
+                                             "13 weeks before", "sum(pipeline_influenced_usd)"),
+    "bookings_usd": S("USD/year", "new-logo plus expansion ARR booked over the run", "sum(bookings_usd)"),
+    "win_rate": S("share", "won / decided new-logo deals (0 if none decided)",
+                  "wins / (wins + losses + no_decisions)"),
+    "no_decision_rate": S("share", "no-decision / decided new-logo deals",
+                          "no_decisions / (wins + losses + no_decisions)"),
+    "sales_cycle_weeks": S("weeks", "mean weeks from opportunity to a won decision", "sum(won_cycle_weeks) / wins"),
+    "avg_deal_usd": S("USD/year", "mean first-year ACV of won new-logo deals", "sum(new_arr_usd) / wins"),
+    "time_to_pipeline_weeks": S("weeks", "mean weeks from an account's first signal to its opportunity",
+                                "sum(signal_to_pipeline_weeks) / opps_created"),
+    "committee_coverage": S("share", "mean influence share of the committee engaged when a deal was decided",
+                            "sum(closed_coverage) / decided deals"),
+    "mqa_count": S("accounts", "MQA events over the run", "sum(mqas)"),
+    "opportunities": S("deals", "new-logo opportunities created", "sum(opps_created)"),
+    "new_logos": S("accounts", "new-logo deals won", "sum(wins)"),
+    "arr_start_usd": S("USD/year", "ARR at week 0 (installed base)", "sum(arr) before week 0"),
+    "arr_end_usd": S("USD/year", "ARR at the end of the run", "arr_usd of the last week"),
+    "nrr": S("ratio", "net revenue retention of the customers at the start of the last 52 weeks (or of the "
+                      "whole run if shorter)", "sum(arr_end | cohort) / sum(arr_start | cohort)"),
+    "grr": S("ratio", "gross revenue retention of the same cohort (expansion excluded)",
+             "sum(min(arr_end, arr_start) | cohort) / sum(arr_start | cohort)"),
+    "logo_churn_rate": S("share", "share of that cohort's customers lost by the end", "churned / cohort"),
+    "new_logo_arr_usd": S("USD/year", "ARR from new logos won over the run", "sum(new_arr_usd)"),
+    "expansion_arr_usd": S("USD/year", "expansion ARR over the run", "sum(expansion_arr_usd)"),
+    "spend_usd": S("USD", "go-to-market spend: programs, research, intent data and team salaries",
+                   "sum(spend_*) over channels, research, intent and teams"),
+    "spend_marketing_usd": S("USD", "marketing programs, research, intent data and marketer salaries", "-"),
+    "spend_sales_usd": S("USD", "SDR and AE salaries", "-"),
+    "spend_cs_usd": S("USD", "customer-success salaries", "-"),
+    "cac_usd": S("USD/logo", "acquisition cost per new logo: all spend except CS salaries and programs aimed "
+                             "at existing customers, per new logo (0 if none)",
+                 "(spend - spend_cs - spend_customers) / new_logos"),
+    "cac_payback_months": S("months", "months of gross profit of an average new deal to repay its CAC",
+                            "cac / (avg_deal * gross_margin / 12)"),
+    "roi": S("ratio", "first-year gross profit of bookings over spend, minus one",
+             "bookings * gross_margin / spend - 1"),
+    "collisions_per_account": S("collisions/account", "contradictory touches per account touched over the run",
+                                "sum(collisions) / accounts ever touched"),
+    "collisions_per_listed_account": S("collisions/account", "collisions on target-list accounts per account "
+                                       "on the list at the end, over the run", "sum(collisions_listed) / listed"),
+    "trust_index": S("0-1", "influence-weighted mean trust of members of accounts touched over the run, at "
+                            "the end", "mean(trust | touched)"),
+    "theater_share": S("share", "share of touches perceived as superficial personalization",
+                       "sum(theater_touches) / sum(touches)"),
+    "mql_count": S("members", "MQLs over the run (channel metric)", "sum(mqls)"),
+    "ctr": S("share", "ad click-through rate (channel metric)", "sum(clicks) / sum(impressions)"),
+    "touches_per_member": S("touches/member", "touches per member of touched accounts over the run",
+                            "sum(touches) / members of touched accounts"),
+    "in_market_share": S("share", "mean share of accounts in a buying window (CAL-6.1)", "mean(in_market_share)"),
+    "window_starts_per_quarter": S("share", "share of accounts opening a buying window per quarter (CAL-6.1)",
+                                   "sum(window_starts) / n_accounts / quarters"),
+    # Symptoms an analyst would look at (read by sim.core.diagnostics).
+    "trust_trend": S("0-1", "change of the targeted members' mean trust from the first to the last 13 weeks",
+                     "mean(trust_mean | last 13 w) - mean(trust_mean | first 13 w)"),
+    "lead_follow_up_share": S("share", "share of leads that did not expire waiting for sales",
+                              "1 - sum(leads_expired) / sum(leads)"),
+    "customer_plays": S("account-weeks", "weeks x accounts on which an expansion, retention or competitive play ran",
+                        "sum(play_expansion + play_retention + play_competitive)"),
+    "budget_delivered_share": S("share", "mean share of the planned marketing program the budget paid for",
+                                "mean(budget_delivered_share)"),
+    "strategic_spend_ratio": S("x", "program spend per 1:1 account over spend per 1:many account (0 without "
+                                    "both tiers)", "(spend_tier_one_to_one / n 1:1) / (spend_tier_one_to_many / "
+                                                   "n 1:many)"),
+    "weeks_to_list_execution": S("weeks", "weeks before any program spend reached a listed account (0 without a "
+                                          "list)", "first week with spend on listed tiers"),
+    "list_churn_per_review": S("share", "share of the list replaced per review (reviews at most quarterly "
+                                        "counted as quarters)", "sum(list_changes) / 2 / listed / quarters"),
+    "accounts_per_coordinator": S("accounts/person", "mean accounts in the motion per coordinator (manual "
+                                  "orchestration; 0 otherwise)", "mean(coordination_load)"),
+    "ads_spend_share_change": S("share", "change of the ads' share of channel spend from the first to the last "
+                                         "13 weeks", "ads share (last 13 w) - ads share (first 13 w)"),
+}
+
+
+class Recorder:
+    """Weekly metric columns, preallocated: the model adds to this week's row by name."""
+
+    def __init__(self, horizon_weeks: int) -> None:
+        self.cols = {name: np.zeros(horizon_weeks) for name in WEEKLY}
+        self.cols["week"] = np.arange(horizon_weeks, dtype=float)
+        self.week = 0
+
+    def add(self, name: str, value: float) -> None:
+        """Add ``value`` to this week's ``name`` (a glossary name; a typo raises ``KeyError``)."""
+        self.cols[name][self.week] += value
+
+    def set(self, name: str, value: float) -> None:
+        """Set this week's ``name``."""
+        self.cols[name][self.week] = value
+
+    def frame(self, weeks: int) -> pd.DataFrame:
+        """The first ``weeks`` rows as a DataFrame (week as int)."""
+        df = pd.DataFrame({k: v[:weeks] for k, v in self.cols.items()})
+        df["week"] = df["week"].astype("int64")
+        return df
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else 0.0
+
+
+def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, arr_end: np.ndarray,
+              touched_trust: float, touched_members: int, touched_accounts: int, n_accounts: int,
+              gross_margin: float, tier_sizes: np.ndarray) -> dict[str, float]:
+    """The run summary (see :data:`SUMMARY`) from the weekly series and end-of-run state.
+
+    ``cohort_start`` is each account's ARR at the start of the retention window (52 weeks before
+    the end, or week 0), ``arr_end`` at the end; ``tier_sizes`` the accounts per tier at the end.
+    """
+    t = ts.sum(numeric_only=True)
+    decided = t.wins + t.losses + t.no_decisions
+    cohort = cohort_start > 0
+    base = float(cohort_start[cohort].sum())
+    spend_marketing = (t.spend_marketers_usd + t.spend_research_usd + t.spend_intent_usd
+                       + sum(t[f"spend_channel_{c}_usd"] for c in CHANNELS))
+    spend_sales = t.spend_sdr_usd + t.spend_ae_usd
+    spend = spend_marketing + spend_sales + t.spend_csm_usd
+    avg_deal = _ratio(t.new_arr_usd, t.wins)
+    cac = _ratio(spend - t.spend_csm_usd - t.spend_customers_usd, t.wins)
+    out = {
+        "pipeline_created_usd": t.pipeline_created_usd,
+        "pipeline_influenced_usd": t.pipeline_influenced_usd,
+        "bookings_usd": t.bookings_usd,
+        "win_rate": _ratio(t.wins, decided),
+        "no_decision_rate": _ratio(t.no_decisions, decided),
+        "sales_cycle_weeks": _ratio(t.won_cycle_weeks, t.wins),
+        "avg_deal_usd": avg_deal,
+        "time_to_pipeline_weeks": _ratio(t.signal_to_pipeline_weeks, t.opps_created),
+        "committee_coverage": _ratio(t.closed_coverage, decided),
+        "mqa_count": t.mqas,
+        "opportunities": t.opps_created,
+        "new_logos": t.wins,
+        "arr_start_usd": arr_start,
+        "arr_end_usd": float(ts.arr_usd.iloc[-1]),
+        "nrr": _ratio(float(arr_end[cohort].sum()), base),
+        "grr": _ratio(float(np.minimum(arr_end, cohort_start)[cohort].sum()), base),
+        "logo_churn_rate": _ratio(float((arr_end[cohort] <= 0).sum()), float(cohort.sum())),
+        "new_logo_arr_usd": t.new_arr_usd,
+        "expansion_arr_usd": t.expansion_arr_usd,
+        "spend_usd": spend,
+        "spend_marketing_usd": spend_marketing,
+        "spend_sales_usd": spend_sales,
+        "spend_cs_usd": t.spend_csm_usd,
+        "cac_usd": cac,
+        "cac_payback_months": _ratio(cac, avg_deal * gross_margin / 12.0),
+        "roi": _ratio(t.bookings_usd * gross_margin, spend) - 1.0 if spend > 0 else 0.0,
+        "collisions_per_account": _ratio(t.collisions, touched_accounts),
+        "collisions_per_listed_account": _ratio(t.collisions_listed, float(np.sum(tier_sizes[1:]))),
+        "trust_index": touched_trust,
+        "theater_share": _ratio(t.theater_touches, t.touches),
+        "mql_count": t.mqls,
+        "ctr": _ratio(t.clicks, t.impressions),
+        "touches_per_member": _ratio(t.touches, touched_members),
+        "in_market_share": float(ts.in_market_share.mean()),
+        "window_starts_per_quarter": _ratio(t.window_starts * 13.0, n_accounts * len(ts)),
+        **_symptoms(ts, t, tier_sizes),
+    }
+    return {k: float(v) for k, v in out.items()}
+
+
+def _symptoms(ts: pd.DataFrame, t: pd.Series, tier_sizes: np.ndarray) -> dict[str, float]:
+    """The symptom metrics of the summary (the diagnostics' evidence)."""
+    first, last = ts.iloc[:13], ts.iloc[-13:]
+    ads = [float(q.spend_channel_ads_usd.sum()) / max(sum(float(q[f"spend_channel_{c}_usd"].sum())
+                                                          for c in CHANNELS), 1e-9) for q in (first, last)]
+    tier_spend = [t[f"spend_tier_{tier}_usd"] for tier in TIERS]
+    per_account = [_ratio(spend, size) for spend, size in zip(tier_spend, tier_sizes, strict=True)]
+    listed_spend = sum(ts[f"spend_tier_{tier}_usd"] for tier in TIERS[1:])
+    executed = np.flatnonzero(listed_spend.to_numpy() > 0)
+    listed = float(np.sum(tier_sizes[1:]))
+    return {
+        "trust_trend": float(last.trust_mean.mean() - first.trust_mean.mean()),
+        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, t.leads) if t.leads > 0 else 1.0,
+        "customer_plays": t.play_expansion + t.play_retention + t.play_competitive,
+        "budget_delivered_share": float(ts.budget_delivered_share.mean()),
+        "strategic_spend_ratio": _ratio(per_account[3], per_account[1]),
+        "weeks_to_list_execution": float(executed[0]) if len(executed) else (float(len(ts)) if listed else 0.0),
+        "list_churn_per_review": _ratio(t.list_changes / 2.0, listed * max(len(ts) / 13.0, 1.0)),
+        "accounts_per_coordinator": float(ts.coordination_load.mean()),
+        "ads_spend_share_change": ads[1] - ads[0],
+    }
+
+
+def glossary_markdown() -> str:
+    """The glossary as Markdown (``docs/metrics.md``)."""
+    lines = ["# Metrics glossary", "",
+             "Generated from `sim/core/metrics.py` by `python -m sim.core.metrics > docs/metrics.md`; do not edit.", "",
+             "## Run summary (`summary.json`)", "", "| key | unit | meaning | formula |", "|---|---|---|---|"]
+    lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` |" for k, m in SUMMARY.items()]
+    lines += ["", "## Weekly series (`timeseries.parquet`, one row per week)", "",
+              "| column | unit | meaning | formula |", "|---|---|---|---|"]
+    lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` |" for k, m in WEEKLY.items()]
+    from sim.core.diagnostics import markdown
+
+    return "\n".join(lines) + "\n\n" + markdown()
+
+
+if __name__ == "__main__":
+    print(glossary_markdown(), end="")
