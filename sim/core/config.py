@@ -12,6 +12,7 @@ policy's own ``Params`` dataclass, so only registered policies can be selected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,19 @@ ROLES = (
     "finance_procurement",
     "security_legal",
 )
-CHANNELS = ("ads", "email", "events", "direct_mail", "executive")
+
+
+class Channel(IntEnum):
+    """Marketing channels, in the order of every per-channel list (``channel_reach``, ``channel_effect``, ...)."""
+
+    ADS = 0
+    EMAIL = 1
+    EVENTS = 2
+    DIRECT_MAIL = 3
+    EXECUTIVE = 4  # the executive sponsor's personal touches
+
+
+CHANNELS = tuple(c.name.lower() for c in Channel)
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 

@@ -37,7 +37,7 @@ from mesa.time import Schedule
 from omegaconf import DictConfig
 
 from sim.core.agents import create_agents
-from sim.core.config import CHANNELS, SEGMENTS, TIERS, Config, run_seed_sequence
+from sim.core.config import CHANNELS, SEGMENTS, TIERS, Channel, Config, run_seed_sequence
 from sim.core.diagnostics import diagnose
 from sim.core.mechanisms import customers as cust
 from sim.core.mechanisms import deals, market
@@ -57,7 +57,6 @@ from sim.core.state import NEVER, Outcome, Play, Signal, Stage
 from sim.core.story import StoryLog
 from sim.core.validate import validate
 
-ADS = CHANNELS.index("ads")
 KEY_CONTACT_SEATS = 2  # SDR and CS conversations reach the first seats: economic buyer and champion
 AE_REACH_PER_WEEK = 0.25  # chance per week a full-effort AE talks to each committee member
 SELF_SERVE_EFFECT = 1.0  # effect of content a researching buyer finds and reads on their own
@@ -323,7 +322,7 @@ class ABXModel(mesa.Model):
             idx=idx, count=count,
             effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
                     + organic * np.float32(SELF_SERVE_EFFECT)) / total,
-            ads_share=d.expected[ADS, idx] / total, theater=theater,
+            ads_share=d.expected[Channel.ADS, idx] / total, theater=theater,
             collisions=collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent, rng),
         )
         touched_acct = np.bincount(acct, minlength=n) > 0

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.config import CHANNELS, VendorConfig
-
-EXECUTIVE = CHANNELS.index("executive")
+from sim.core.config import Channel, VendorConfig
 
 
 @dataclass
@@ -53,9 +51,9 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     n = len(depth)
     expected = np.take(np.ascontiguousarray(mkt_rate.T), acct, axis=1) * reach  # [C, M], contiguous rows
     exec_cap = v.exec_hours_week / v.exec_hours_per_play
-    exec_planned = float(expected[EXECUTIVE].sum())
+    exec_planned = float(expected[Channel.EXECUTIVE].sum())
     if exec_planned > exec_cap:
-        expected[EXECUTIVE] *= exec_cap / exec_planned
+        expected[Channel.EXECUTIVE] *= exec_cap / exec_planned
     cost = np.asarray(v.channel_cost_usd, dtype=np.float32)
     member_cost = cost @ expected
     research = research_cost_week(depth, v.research_usd_year * research_cost_share)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.config import CHANNELS, ROLES, MarketConfig, VendorConfig
+from sim.core.config import CHANNELS, ROLES, Channel, MarketConfig, VendorConfig
 from sim.core.state import NEVER, Accounts, Members, Stage
 
 EB, CHAMPION, TECH, USER, FINANCE, SECURITY = range(len(ROLES))
@@ -27,8 +27,8 @@ ROLE_VETO = np.array([True, False, False, False, True, True])
 ROLE_SKEPTICISM = np.array([0.05, -0.1, 0.05, 0.0, 0.1, 0.15], dtype=np.float32)
 #: Reachability multiplier by role (rows) and channel (columns): executives answer executives.
 ROLE_REACH = np.ones((len(ROLES), len(CHANNELS)), dtype=np.float32)
-ROLE_REACH[:, CHANNELS.index("executive")] = [2.5, 1.2, 0.4, 0.1, 0.8, 0.3]
-ROLE_REACH[:, CHANNELS.index("events")] = [0.6, 1.3, 1.3, 0.8, 0.5, 0.5]
+ROLE_REACH[:, Channel.EXECUTIVE] = [2.5, 1.2, 0.4, 0.1, 0.8, 0.3]
+ROLE_REACH[:, Channel.EVENTS] = [0.6, 1.3, 1.3, 0.8, 0.5, 0.5]
 
 
 def weekly_probability(p_year: float) -> float:

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.core.config import CHANNELS, TIERS
+from sim.core.config import CHANNELS, TIERS, Channel
 from sim.core.params import param
 from sim.core.policies.base import MeasurementPolicy, PolicyParams, register
 
 if TYPE_CHECKING:
     from sim.core.model import ABXModel
 
-ADS = CHANNELS.index("ads")
 
 
 @dataclass
@@ -178,5 +177,5 @@ class ChannelMetrics(Steered):
     def value(self, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
         score = ledger.clicks + self.p.mql_clicks * ledger.mqls
         per_channel = attribute(self.p.mql_clicks * ledger.mqls, ledger.touches)
-        per_channel[ADS] += ledger.clicks.sum()
+        per_channel[Channel.ADS] += ledger.clicks.sum()
         return score, per_channel

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.core.config import CHANNELS
+from sim.core.config import Channel
 from sim.core.mechanisms.delivery import allocate
 from sim.core.params import param
 from sim.core.policies.base import OrchestrationPolicy, Plan, PolicyParams, register
@@ -16,7 +16,6 @@ from sim.core.state import Play, Signal, Stage
 if TYPE_CHECKING:
     from sim.core.model import ABXModel
 
-ADS, EMAIL, EXECUTIVE = CHANNELS.index("ads"), CHANNELS.index("email"), CHANNELS.index("executive")
 
 
 @dataclass
@@ -189,8 +188,8 @@ class SignalDriven(Routing):
         sales = np.where(followed | paged, 1.0 + a.tier + a.intent_obs + 0.1 * a.wait_weeks, 0.0)
         if p.acquisition_play:
             acq = listed & prospect & (surge | a.lead)
-            rate[acq, ADS] += p.flex_ads
-            rate[acq, EMAIL] += p.flex_email
+            rate[acq, Channel.ADS] += p.flex_ads
+            rate[acq, Channel.EMAIL] += p.flex_email
             play[acq] = Play.ACQUISITION
 
         cs = self.renewal_outreach(model)
@@ -202,14 +201,14 @@ class SignalDriven(Routing):
                 cs[expansion] = np.maximum(cs[expansion], 1.0)
             if p.competitive_play:
                 comp = customer & ((sig & Signal.COMPETITOR_INTENT) != 0)
-                rate[comp, EMAIL] += p.flex_email
+                rate[comp, Channel.EMAIL] += p.flex_email
                 play[comp] = Play.COMPETITIVE
                 cs[comp] = np.maximum(cs[comp], 2.0)
             if p.retention_play:
                 risk = (sig & (Signal.USAGE_DROP | Signal.EXEC_CHANGE)) != 0
                 due = ((sig & Signal.RENEWAL_DUE) != 0) & (a.health < p.retention_health)
                 ret = customer & (risk | due)
-                rate[ret & (a.tier >= 2), EXECUTIVE] += p.retention_exec_rate
+                rate[ret & (a.tier >= 2), Channel.EXECUTIVE] += p.retention_exec_rate
                 play[ret] = Play.RETENTION
                 cs[ret] = 3.0
         return Plan(
