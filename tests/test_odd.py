@@ -43,8 +43,9 @@ def test_the_checks_catch_a_missing_function_and_a_stale_block():
 
 
 def test_every_submodel_names_its_implementation_and_the_equations_it_uses():
-    sections = re.split(r"^### 7\.\d+ ", TEXT, flags=re.M)[1:len(odd.PHASES) + 1]
-    assert len(sections) == len(odd.PHASES)
-    for section, (_, method) in zip(sections, odd.PHASES, strict=True):
-        assert f"Implemented by `{odd.qualname(method)}`." in section
+    steps = [phase.run for phase in odd.PHASES] + [method for _, method in odd.BETWEEN]
+    sections = re.split(r"^### 7\.\d+ ", TEXT, flags=re.M)[1:len(steps) + 1]
+    assert len(sections) == len(steps)
+    for section, function in zip(sections, steps, strict=True):
+        assert f"Implemented by `{odd.qualname(function)}`." in section
     assert "1 - exp(-sensitivity * max(claim - depth, 0) * (0.5 + skepticism))" in TEXT  # theater's equation

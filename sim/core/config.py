@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-import numpy as np
 from omegaconf import OmegaConf
 
 from sim.core.params import declared_fields, param
@@ -360,12 +359,3 @@ def field_metadata(key: str) -> dict[str, Any]:
         if name == key:
             return {**f.metadata, "default": default}
     raise KeyError(key)
-
-
-def run_seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
-    """Root seed sequence of one run: child ``replication`` of the sweep seed.
-
-    Replication ``r`` of every strategy gets the same sequence, hence the same world (common
-    random numbers); different replications get independent streams.
-    """
-    return np.random.SeedSequence(seed, spawn_key=(replication,))

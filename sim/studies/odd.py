@@ -6,6 +6,8 @@ by hand; the parts that restate the code are generated between ``<!-- generated:
 ``<!-- /generated:NAME -->`` markers, so they cannot drift from it:
 
 - ``state``: the state variables of accounts and committee members (from :mod:`sim.core.state`);
+- ``schedule``: the week's phases in order (:data:`sim.core.phases.PHASES`) and what happens between weeks;
+- ``streams``: the random processes, one stream each (:data:`sim.core.streams.PROCESSES`);
 - ``submodels``: each phase of the week, the functions that implement it with their equations
   (docstrings), the parameters it reads and the fixed constants it uses;
 - ``policies``: the registered policies of each family;
@@ -18,40 +20,37 @@ when they are stale, when a config parameter is missing, or when a named functio
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import inspect
+import itertools
 import re
 import sys
 from collections.abc import Callable
+from types import ModuleType
 
-from sim.core import model as model_module
-from sim.core import state
+from sim.core import constants, state
 from sim.core.config import Config
-from sim.core.model import ABXModel
+from sim.core.mechanisms import customers, deals, delivery, market, members
+from sim.core.model import BETWEEN_WEEKS, ABXModel
 from sim.core.params import declared_fields
+from sim.core.phases import PHASES
 from sim.core.policies import REGISTRY
+from sim.core.streams import PROCESSES
 from sim.studies import CHECKOUT
 from sim.studies.reference import parameters_markdown
 
 ODD_PATH = CHECKOUT / "docs" / "ODD.md"
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
-#: The weekly phases in order: (label, the method or policy method that implements it).
-PHASES: list[tuple[str, Callable]] = [
-    ("World: buying windows, research and intent, member turnover", ABXModel._world),
-    ("Signals the vendor can see", ABXModel._signals),
-    ("Delivery: budgets and capacities turn the plan into touches", ABXModel._deliver),
-    ("Response of committee members to touches", ABXModel._respond),
-    ("Committees: influence, decay, coverage and support", ABXModel._committees),
-    ("Funnel: stages, MQAs, leads, qualification", ABXModel._funnel),
-    ("Deals: progress, stalls, decisions", ABXModel._deals),
-    ("Customers: onboarding, adoption, health, renewal, expansion, advocacy", ABXModel._customers),
-    ("Between weeks: list reviews (Mesa event calendar)", ABXModel.review_list),
-    ("Between weeks: budget reallocation by the measurement policy", ABXModel.reallocate),
-]
-#: Module aliases used in ``sim/core/model.py`` for the mechanism modules.
+#: Between-week events (Mesa event calendar): (label, method).
+BETWEEN: list[tuple[str, Callable]] = [(f"Between weeks: {does}", getattr(ABXModel, name))
+                                       for name, does in BETWEEN_WEEKS]
+#: Module aliases the phases use for the mechanism modules.
 _ALIASES = {"mem": "sim.core.mechanisms.members", "deals": "sim.core.mechanisms.deals",
             "market": "sim.core.mechanisms.market", "cust": "sim.core.mechanisms.customers"}
+#: Modules whose fixed constants the ODD lists.
+CONSTANT_MODULES: tuple[ModuleType, ...] = (constants, market, members, deals, customers, delivery)
 _VENDOR_FUNCTIONS = ("allocate", "collisions", "deliver_marketing")
 
 
@@ -82,15 +81,41 @@ def _quote(text: str) -> str:
 
 
 def state_block() -> str:
-    """Tables of the state variables of accounts and members, from the comments in :mod:`sim.core.state`."""
+    """Tables of the state variables of accounts and members, from their declarations in :mod:`sim.core.state`."""
     out = []
     for cls in (state.Accounts, state.Members):
-        source = inspect.getsource(cls)
-        rows = re.findall(r"^    (\w+): np\.ndarray  # (.+)$", source, flags=re.M)
         out += [f"**{cls.__name__}** (`{qualname(cls)}`): {_doc(cls).splitlines()[0]}", "",
-                "| variable | type, unit and meaning |", "|---|---|"]
-        out += [f"| `{name}` | {comment} |" for name, comment in rows] + [""]
+                "| variable | dtype | unit | initial value | meaning |", "|---|---|---|---|---|"]
+        for f in dataclasses.fields(cls):
+            meta = f.metadata
+            init = "drawn" if meta["init"] is state.DRAWN else _initial(meta["init"])
+            dtype = f"{meta['dtype']} [{meta['rows']}, ·]" if meta["rows"] else meta["dtype"]
+            out.append(f"| `{f.name}` | {dtype} | {meta['unit']} | {init} | {meta['doc']} |")
+        out.append("")
     return "\n".join(out)
+
+
+def _initial(value: object) -> str:
+    """An initial value as the ODD shows it (sentinels by name)."""
+    names = {state.NEVER: "`NEVER`", state.LONG_AGO: "`LONG_AGO`"}
+    if hasattr(value, "name"):
+        return f"`{type(value).__name__}.{value.name}`"
+    return names.get(value, str(value)) if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def schedule_block() -> str:
+    """The week's phases in order, and the events between weeks."""
+    out = [f"{i}. **{phase.name}** (`{qualname(phase.run)}`): {phase.does}."
+           for i, phase in enumerate(PHASES, start=1)]
+    out += ["", "Between weeks, on Mesa's event calendar:", ""]
+    out += [f"- `{qualname(method)}`: {label.removeprefix('Between weeks: ')}." for label, method in BETWEEN]
+    return "\n".join(out) + "\n"
+
+
+def streams_block() -> str:
+    """The random processes, each with its own stream."""
+    rows = [f"| `{name}` | {does} |" for name, does in PROCESSES.items()]
+    return "\n".join(["| process | what it draws |", "|---|---|", *rows]) + "\n"
 
 
 def _params_read(source: str) -> list[str]:
@@ -100,18 +125,30 @@ def _params_read(source: str) -> list[str]:
             and not key.startswith(("output.", "sweep."))]
 
 
+def _phase_source(function: Callable) -> str:
+    """Source of a phase function and of the private helpers of its module that it calls."""
+    source = inspect.getsource(function)
+    module = sys.modules[function.__module__]
+    for name in dict.fromkeys(re.findall(r"\b(_\w+)\(", source)):
+        helper = getattr(module, name, None)
+        if callable(helper):
+            source += inspect.getsource(helper)
+    return source
+
+
 def submodels_block() -> str:
-    """Each weekly phase: its method, the mechanism functions it calls (with their equations), the
-    parameters it reads and the constants it uses."""
-    constants = _constants()
+    """Each weekly phase and between-week event: its function, the mechanism functions it calls (with
+    their equations), the parameters it reads and the constants it uses."""
+    fixed = _constants()
     out = []
-    for number, (label, method) in enumerate(PHASES, start=1):
-        source = inspect.getsource(method)
-        out += [f"### 7.{number} {label}", "", f"Implemented by `{qualname(method)}`.", ""]
-        if method.__doc__:
-            out += [_doc(method), ""]
+    steps = [(f"{p.name.capitalize()}: {p.does}", p.run) for p in PHASES] + BETWEEN
+    for number, (label, function) in enumerate(steps, start=1):
+        source = _phase_source(function)
+        out += [f"### 7.{number} {label}", "", f"Implemented by `{qualname(function)}`.", ""]
+        if function.__doc__:
+            out += [_doc(function), ""]
         calls = list(dict.fromkeys(re.findall(r"\b(mem|deals|market|cust)\.(\w+)\(", source)))
-        calls += [("vendor", name) for name in _VENDOR_FUNCTIONS if re.search(rf"\b{name}\(", source)]
+        calls += [("delivery", name) for name in _VENDOR_FUNCTIONS if re.search(rf"\b{name}\(", source)]
         read = source
         for alias, name in calls:
             module = importlib.import_module(_ALIASES.get(alias, "sim.core.mechanisms.delivery"))
@@ -122,9 +159,9 @@ def submodels_block() -> str:
         if params:
             out += ["Parameters read here or by the functions above: " + ", ".join(f"`{k}`" for k in params)
                     + ".", ""]
-        used = [name for name in constants if re.search(rf"\b{name}\b", source)]
+        used = [name for name in fixed if re.search(rf"\b{name}\b", read)]
         if used:
-            out += ["Fixed constants: " + ", ".join(f"`{name}` = {constants[name][0]}" for name in used) + ".", ""]
+            out += ["Fixed constants: " + ", ".join(f"`{name}` = {fixed[name][1]}" for name in used) + ".", ""]
     return "\n".join(out)
 
 
@@ -139,20 +176,30 @@ def policies_block() -> str:
     return "\n".join(out)
 
 
-def _constants() -> dict[str, tuple[str, str]]:
-    """The numeric constants of :mod:`sim.core.model` (not aliases such as channel indices).
+def module_constants(module: ModuleType) -> dict[str, tuple[str, str]]:
+    """A module's declared constants: ``NAME = value`` followed by a docstring. name -> (value, doc)."""
+    body = ast.parse(inspect.getsource(module)).body
+    found = {}
+    for stmt, after in itertools.pairwise(body):
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id.isupper() and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
+            found[stmt.targets[0].id] = (ast.unparse(stmt.value), " ".join(after.value.value.split()))
+    return found
 
-    Returns name -> (value, comment).
-    """
-    source = inspect.getsource(model_module)
-    return {name: (value, comment) for name, value, comment in
-            re.findall(r"^([A-Z][A-Z_]+) = ([\d.]+)\s*(?:#\s*(.*))?$", source, flags=re.M)}
+
+def _constants() -> dict[str, tuple[str, str, str]]:
+    """Every fixed constant of the core: name -> (module, value, meaning)."""
+    return {name: (module.__name__, value, doc) for module in CONSTANT_MODULES
+            for name, (value, doc) in module_constants(module).items()}
 
 
 def constants_block() -> str:
-    """Table of the model's fixed constants, with what each means."""
-    rows = [f"| `{name}` | {value} | {comment} |" for name, (value, comment) in _constants().items()]
-    return "\n".join(["| constant (`sim/core/model.py`) | value | meaning |", "|---|---|---|", *rows]) + "\n"
+    """Table of the model's fixed constants: where each is declared, its value, what it means and why it
+    is fixed."""
+    rows = [f"| `{name}` | `{module}` | {value if len(value) < 60 else value[:57] + '...'} | {doc} |"
+            for name, (module, value, doc) in _constants().items()]
+    return "\n".join(["| constant | module | value | meaning |", "|---|---|---|---|", *rows]) + "\n"
 
 
 def parameters_block() -> str:
@@ -161,7 +208,8 @@ def parameters_block() -> str:
     return text[text.index("## Run, market and vendor"):].replace("## ", "### ")
 
 
-BLOCKS: dict[str, Callable[[], str]] = {"state": state_block, "submodels": submodels_block,
+BLOCKS: dict[str, Callable[[], str]] = {"state": state_block, "schedule": schedule_block,
+                                        "streams": streams_block, "submodels": submodels_block,
                                         "policies": policies_block, "constants": constants_block,
                                         "parameters": parameters_block}
 

@@ -90,32 +90,20 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     reach = draw_reach(role, np.asarray(v.channel_reach, dtype=np.float32), rng)
     skepticism = draw_skepticism(role, m.buyers.skepticism_mean, rng)
     is_cust = customer[acct]
-    f32 = np.float32
 
-    accounts = Accounts(
-        segment=segment, industry=industry, acv_potential=acv, fit_true=fit_true, fit_obs=fit_obs,
-        m_start=m_start, m_count=size, in_market=in_market, ti_window_end=ti_window_end.astype(np.int32),
-        intent_obs=np.zeros(n, f32),
-        stage=np.where(customer, Stage.CUSTOMER, Stage.TARGET).astype(np.int8),
-        tier=np.zeros(n, np.int8), ti_listed=np.full(n, NEVER, np.int32), arr=arr,
-        ti_contract_end=ti_contract_end.astype(np.int32),
-        adoption=adoption, health=np.zeros(n, f32), coverage=np.zeros(n, f32), support=np.zeros(n, f32),
-        progress=np.zeros(n, f32), stall_weeks=np.zeros(n, np.int16), wait_weeks=np.zeros(n, np.int16),
-        opp_usd=np.zeros(n), exp_usd=np.zeros(n), exp_progress=np.zeros(n, f32),
-        ti_first_signal=np.full(n, NEVER, np.int32), ti_mqa=np.full(n, NEVER, np.int32),
-        ti_opp=np.full(n, NEVER, np.int32), ti_close=np.full(n, NEVER, np.int32),
-        ti_customer=np.where(customer, 0, NEVER).astype(np.int32), ti_churn=np.full(n, NEVER, np.int32),
-        ti_expansion=np.full(n, -10_000, np.int32),
-        outcome=np.zeros(n, np.int8), won_usd=np.zeros(n), lead=np.zeros(n, bool),
+    accounts = Accounts.create(
+        n, segment=segment, industry=industry, acv_potential=acv, fit_true=fit_true, fit_obs=fit_obs,
+        m_start=m_start, m_count=size, in_market=in_market, ti_window_end=ti_window_end,
+        stage=np.where(customer, Stage.CUSTOMER, Stage.TARGET), arr=arr, ti_contract_end=ti_contract_end,
+        adoption=adoption, ti_customer=np.where(customer, 0, NEVER),
     )
-    members = Members(
-        acct=acct, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,
+    members = Members.create(
+        n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,
         skepticism=skepticism,
-        awareness=np.where(is_cust, 0.8, 0.0).astype(f32),
-        engagement=np.where(is_cust, 0.3, 0.0).astype(f32),
-        opinion=np.where(is_cust, np.clip(rng.normal(0.3, 0.2, n_members), -1, 1), 0.0).astype(f32),
-        trust=np.where(is_cust, m.buyers.trust_baseline + 0.1, m.buyers.trust_baseline).astype(f32),
-        fatigue=np.zeros(n_members, f32), ti_joined=np.zeros(n_members, np.int32),
+        awareness=np.where(is_cust, 0.8, 0.0),
+        engagement=np.where(is_cust, 0.3, 0.0),
+        opinion=np.where(is_cust, np.clip(rng.normal(0.3, 0.2, n_members), -1, 1), 0.0),
+        trust=np.where(is_cust, m.buyers.trust_baseline + 0.1, m.buyers.trust_baseline),
     )
     return accounts, members
 

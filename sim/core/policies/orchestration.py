@@ -74,13 +74,13 @@ class Routing(OrchestrationPolicy):
         """Leads sales has committed to work (decided once per lead with ``follow_up_rate``)."""
         lead = model.accounts.lead
         new = lead & ~self._decided
-        self._follow[new] = model.rng.random(int(new.sum())) < self.p.follow_up_rate
+        self._follow[new] = model.stream("lead_follow_up").random(len(new))[new] < self.p.follow_up_rate
         self._decided = lead.copy()
         return lead & self._follow
 
     def renewal_outreach(self, model: ABXModel) -> np.ndarray:
         """CS priority for the renewal call every orchestration makes before a contract ends."""
-        due = (model.signals & Signal.RENEWAL_DUE) != 0
+        due = (model.accounts.signals & Signal.RENEWAL_DUE) != 0
         return due.astype(np.float32)
 
 
@@ -173,7 +173,7 @@ class SignalDriven(Routing):
 
     @override
     def plan(self, model: ABXModel, cadence: np.ndarray) -> Plan:
-        p, a, sig = self.p, model.accounts, model.signals
+        p, a, sig = self.p, model.accounts, model.accounts.signals
         n = len(a)
         rate = cadence[a.tier]
         play = np.zeros(n, dtype=np.int8)
@@ -260,7 +260,7 @@ class Manual(SignalDriven):
         plan = super().plan(model, cadence)
         # The motion: the target list, plus customers with a play to route this week (CS in the motion).
         in_motion = (a.tier > 0) | ((a.stage >= Stage.ONBOARDING) & (plan.play != Play.NONE))
-        priority = np.where(in_motion, 1.0 + (plan.play != Play.NONE) + (model.signals != 0) + a.tier / 10, 0.0)
+        priority = np.where(in_motion, 1.0 + (plan.play != Play.NONE) + (a.signals != 0) + a.tier / 10, 0.0)
         reviewed = allocate(priority, self.capacity())
         self.load = float(in_motion.sum()) / max(self.p.n_coordinators, 1)
         missed = ~reviewed

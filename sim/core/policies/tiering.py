@@ -123,7 +123,7 @@ class Tiered(TieringPolicy):
     @override
     def assign(self, model: ABXModel) -> np.ndarray:
         """Rank by score; at a review with ``recut_share``, a random share of the current list is
-        dropped (vendor stream) and the next-best accounts take their places."""
+        dropped (the ``list_recut`` stream) and the next-best accounts take their places."""
         a = model.accounts
         log_value = np.log(a.acv_potential)
         span = max(float(np.ptp(log_value)), 1e-9)
@@ -133,7 +133,7 @@ class Tiered(TieringPolicy):
                  + self.p.weight_customer * (a.stage >= Stage.ONBOARDING))
         eligible = np.ones(len(a), dtype=bool) if self.p.include_customers else a.stage < Stage.ONBOARDING
         if self.p.recut_share > 0:
-            eligible &= ~((a.tier > 0) & (model.rng.random(len(a)) < self.p.recut_share))
+            eligible &= ~((a.tier > 0) & (model.stream("list_recut").random(len(a)) < self.p.recut_share))
         return rank_accounts(score, eligible,
                              (self.p.n_one_to_one, self.p.n_one_to_few, self.p.n_one_to_many))
 

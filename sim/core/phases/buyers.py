@@ -1,0 +1,57 @@
+"""The buyers' week: members respond to this week's touches, then committees talk among themselves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.mechanisms import members as mem
+from sim.core.week import Week
+
+if TYPE_CHECKING:
+    from sim.core.model import ABXModel
+
+
+def respond(model: ABXModel, week: Week) -> None:
+    """Members receive touches and respond: awareness, engagement, opinion, trust and fatigue move;
+    theater and collisions cost trust; newly engaged members become MQLs."""
+    a, m, b = model.accounts, model.members, model.cfg.market.buyers
+    t, treat, depth = week.touches, week.treatment, week.depth_paid
+    i, acct = t.idx, m.acct[t.idx]
+    matched = treat.role_matched[acct]
+    rel = mem.relevance(treat.claim[acct], depth[acct], matched, matched & (treat.tailoring == "individual"), b)
+    engaged_before = m.engagement[i] >= b.engaged_threshold
+    recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
+    attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
+    m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i] = mem.respond(
+        m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i], a.fit_true[acct], t.count,
+        t.theater, t.effect * attention, rel, t.collisions[acct].astype(np.float32), b)
+    # Channel metrics: expected clicks on the ad touches delivered.
+    clicks = t.count * t.ads_share * np.float32(model.cfg.vendor.ad_ctr) * rel * recept
+    model.recorder.add("clicks", float(clicks.sum()))
+    model.recorder.add("impressions", float((t.count * t.ads_share).sum()))
+    week.new_mql = np.zeros(model.n_members, dtype=bool)
+    week.new_mql[i] = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
+    model.recorder.add("mqls", int(week.new_mql.sum()))
+    if model.ledger is not None:
+        model.ledger.clicks += np.bincount(acct, clicks, model.n_accounts)
+        model.ledger.mqls += np.bincount(m.acct, week.new_mql, model.n_accounts)
+
+
+def deliberate(model: ABXModel, week: Week) -> None:
+    """Opinions spread inside committees (faster with one shared narrative); interest decays, faster
+    while a lead waits for follow-up; each account's coverage and support are updated."""
+    a, m, b, treat = model.accounts, model.members, model.cfg.market.buyers, week.treatment
+    n = model.n_accounts
+    spread: float | np.ndarray = b.influence_spread_week
+    if treat.tailoring != "none":  # one shared narrative helps a committee agree; one story each does not
+        mult = b.spread_group_tailoring if treat.tailoring == "group" else b.spread_individual_tailoring
+        spread = np.where(treat.role_matched, b.influence_spread_week * mult, b.influence_spread_week)[m.acct]
+    m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, spread)
+    waiting = (a.lead & ~week.sdr_work)[m.acct]
+    extra = np.where(waiting, model.cfg.vendor.follow_up_latency_cost, 0.0).astype(np.float32)
+    m.awareness, m.engagement, m.trust, m.fatigue = mem.decay(m.awareness, m.engagement, m.trust, m.fatigue,
+                                                              extra, b)
+    a.coverage, a.support = mem.committee_view(m.engagement, m.opinion, m.influence, m.acct, n,
+                                               b.engaged_threshold)

@@ -1,0 +1,123 @@
+"""The customers' week: onboarding, adoption and health; renewals; expansion plays; referrals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import constants as k
+from sim.core.mechanisms import customers as cust
+from sim.core.mechanisms import members as mem
+from sim.core.state import Stage
+from sim.core.week import Week
+
+if TYPE_CHECKING:
+    from sim.core.model import ABXModel
+
+
+def adopt(model: ABXModel, week: Week) -> None:
+    """Onboarded customers go live; adoption grows with CS coverage and falls in usage shocks;
+    health follows adoption and the committee's opinion and trust."""
+    a, m, cc, v, w = model.accounts, model.members, model.cfg.market.customers, model.cfg.vendor, week.w
+    n = model.n_accounts
+    onboarded = (a.stage == Stage.ONBOARDING) & (w - a.ti_customer >= cc.onboarding_weeks)
+    a.stage[onboarded] = Stage.CUSTOMER
+    model.story.log(w, onboarded, "stage", "onboarding -> customer")
+    customer = a.stage >= Stage.ONBOARDING
+    book = min(1.0, model.csm_headcount() * v.csm_book_accounts / max(int(customer.sum()), 1))
+    cover = np.where(customer, np.minimum(1.0, book + k.CS_PLAY_COVERAGE * week.cs_work), 0.0)
+    before = a.adoption
+    adoption = cust.adoption_step(a.adoption, cover, cc)
+    adoption = np.where(customer & week.usage_shock, np.maximum(adoption - k.USAGE_SHOCK_SIZE, 0), adoption)
+    a.adoption = np.where(customer, adoption, a.adoption).astype(np.float32)
+    a.usage_drop = customer & (a.adoption < before - k.USAGE_DROP_SIGNAL)
+    mine = model.members_of(customer)  # health needs only the customers' committees
+    opinion = mem.account_mean(m.opinion[mine], m.influence[mine], m.acct[mine], n)
+    trust = mem.account_mean(m.trust[mine], m.influence[mine], m.acct[mine], n)
+    a.health = np.where(customer, cust.health(a.adoption, opinion, trust), 0.0).astype(np.float32)
+
+
+def renew(model: ABXModel, week: Week) -> None:
+    """Contracts ending this week churn, expand, contract or renew flat, by health; churned
+    customers return to the prospect pool, and their committee remembers leaving."""
+    a, m, rec, rng, w = model.accounts, model.members, model.recorder, model.stream("renewals"), week.w
+    cc, n = model.cfg.market.customers, model.n_accounts
+    due = (a.stage >= Stage.ONBOARDING) & (a.ti_contract_end == w)
+    churn_base = np.asarray(cc.churn_base_year)[a.segment]
+    p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health, a.in_market, churn_base, cc)
+    u = rng.random((3, n))
+    churn = due & (u[0] < p_churn)
+    expand = due & ~churn & (u[1] < p_expand)
+    contract = due & ~churn & ~expand & (u[2] < p_contract)
+    size = rng.uniform(1.0 - k.EXPANSION_SIZE_SPREAD, 1.0 + k.EXPANSION_SIZE_SPREAD, n)
+    up = np.where(expand, a.arr * cc.expansion_share_mean * size, 0.0)
+    down = np.where(contract, a.arr * np.minimum(cc.contraction_share_mean * size, k.MAX_CONTRACTION_SHARE), 0.0)
+    lost_arr = np.where(churn, a.arr, 0.0)
+    a.arr = a.arr + up - down - lost_arr
+    a.ti_contract_end[due & ~churn] += cc.contract_weeks
+    a.ti_expansion[expand] = w
+    if model.ledger is not None:
+        model.ledger.renewed += np.where(due & ~churn, a.arr, 0.0)
+    rec.add("renewals", int(due.sum()))
+    rec.add("churned_logos", int(churn.sum()))
+    rec.add("contraction_arr_usd", float(down.sum()))
+    rec.add("churn_arr_usd", float(lost_arr.sum()))
+    rec.add("expansion_arr_usd", float(up.sum()))
+    rec.add("bookings_usd", float(up.sum()))
+    model.story.log(w, churn, "renewal", "churned at renewal")
+    model.story.log(w, expand, "renewal", lambda i: f"renewed and expanded by ${up[i]:,.0f}/yr")
+    model.story.log(w, contract, "renewal", lambda i: f"renewed and contracted by ${down[i]:,.0f}/yr")
+    model.story.log(w, due & ~churn & ~expand & ~contract, "renewal", "renewed flat")
+    a.stage[churn] = Stage.ENGAGED
+    a.ti_churn[churn] = w
+    a.exp_usd[churn] = 0.0
+    left = model.members_of(churn)
+    m.opinion[left] = np.maximum(m.opinion[left] - k.CHURN_OPINION_LOSS, -1.0)
+
+
+def expand(model: ABXModel, week: Week) -> None:
+    """Expansion plays open on the customers the plan names, progress, and close won or lost by health."""
+    a, rec, w = model.accounts, model.recorder, week.w
+    cc = model.cfg.market.customers
+    customer = a.stage >= Stage.ONBOARDING
+    opened = week.plan.expansion & customer & (a.exp_usd == 0)
+    exp_amount = a.arr * cc.expansion_share_mean * (k.EXPANSION_PLAY_BASE + a.adoption)
+    a.exp_usd[opened] = exp_amount[opened]
+    a.exp_progress[opened] = 0.0
+    rec.add("expansion_opps", int(opened.sum()))
+    rec.add("pipeline_created_usd", float(exp_amount[opened].sum()))
+    if model.ledger is not None:
+        model.ledger.pipeline[opened] += exp_amount[opened]
+    open_exp = (a.exp_usd > 0) & customer
+    a.exp_progress[open_exp] += 1.0 / k.EXPANSION_CYCLE_WEEKS
+    closing = open_exp & (a.exp_progress >= 1.0)
+    won = closing & (model.stream("expansion").random(model.n_accounts) < cust.p_expansion_win(a.health, cc))
+    gained = np.where(won, a.exp_usd, 0.0)
+    a.arr = a.arr + gained
+    model.story.log(w, won, "expansion", lambda i: f"expansion won, ${gained[i]:,.0f}/yr")
+    model.story.log(w, closing & ~won, "expansion", "expansion opportunity lost")
+    a.exp_usd[closing] = 0.0
+    a.ti_expansion[closing] = w
+    rec.add("expansion_arr_usd", float(gained.sum()))
+    rec.add("bookings_usd", float(gained.sum()))
+
+
+def refer(model: ABXModel, week: Week) -> None:
+    """Healthy customers refer peers in their industry: the peers' committees become aware and
+    warmer toward the vendor."""
+    a, m, rec, rng, w = model.accounts, model.members, model.recorder, model.stream("referrals"), week.w
+    cc, n = model.cfg.market.customers, model.n_accounts
+    advocate = (a.stage == Stage.CUSTOMER) & (a.health >= cc.advocate_health)
+    prospect = a.stage < Stage.OPPORTUNITY
+    weights = cust.referral_weights(advocate, a.industry, prospect, model.cfg.market.n_industries)
+    n_ref = int(rng.poisson(cc.p_referral_week * advocate.sum())) if weights.sum() > 0 else 0
+    if n_ref:
+        targets = rng.choice(n, size=n_ref, p=weights / weights.sum())
+        hit = np.bincount(targets, minlength=n) > 0
+        peer = model.members_of(hit)
+        m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, 1.0)
+        m.opinion[peer] += k.REFERRAL_OPINION_GAIN * (1.0 - m.opinion[peer])
+        m.trust[peer] += k.REFERRAL_TRUST_GAIN * (1.0 - m.trust[peer])
+        rec.add("referrals", n_ref)
+        model.story.log(w, hit, "referral", "a peer customer recommended the vendor")

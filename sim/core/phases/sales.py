@@ -1,0 +1,120 @@
+"""The sales week: the funnel turns engagement into leads and opportunities, and deals move to a decision."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import constants as k
+from sim.core.mechanisms import deals
+from sim.core.mechanisms import members as mem
+from sim.core.state import NEVER, Outcome, Stage
+from sim.core.week import Week
+
+if TYPE_CHECKING:
+    from sim.core.model import ABXModel
+
+
+def qualify(model: ABXModel, week: Week) -> None:
+    """Prospect stages and MQAs from engagement; leads from MQAs and MQLs; SDRs work their leads and
+    qualify in-market accounts into opportunities within AE capacity; unworked leads expire."""
+    a, m, v, rec, w = model.accounts, model.members, model.cfg.vendor, model.recorder, week.w
+    b, d = model.cfg.market.buyers, model.cfg.market.deals
+    n = model.n_accounts
+    prospect = a.stage < Stage.OPPORTUNITY
+    any_aware = np.bincount(m.acct, m.awareness >= k.AWARE_THRESHOLD, n) > 0
+    any_engaged = np.bincount(m.acct, m.engagement >= b.engaged_threshold, n) > 0
+    derived = deals.prospect_stage(any_aware, any_engaged, a.coverage, v.mqa_coverage)
+    became_mqa = prospect & (derived == Stage.MQA) & (a.stage < Stage.MQA)
+    old = a.stage
+    model.story.log(w, prospect & (derived != old), "stage",
+                    lambda i: f"{Stage(old[i]).name.lower()} -> {Stage(derived[i]).name.lower()}")
+    a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
+    a.ti_mqa[became_mqa] = w
+    new_mql = np.bincount(m.acct, week.new_mql, n) > 0
+    recent = (a.ti_close != NEVER) & (w - a.ti_close < k.REQUALIFY_WEEKS)
+    new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
+    a.lead |= new_lead
+    a.ti_first_signal[new_lead & (a.ti_first_signal == NEVER)] = w
+    rec.add("mqas", int(became_mqa.sum()))
+    rec.add("leads", int(new_lead.sum()))
+    model.story.log(w, became_mqa, "mqa", "became a marketing-qualified account")
+
+    # SDRs work their allocation: qualify in-market accounts into opportunities, within AE capacity.
+    worked = week.sdr_work & prospect & ~recent
+    p = deals.p_qualify(a.in_market, a.coverage, d.p_qualify)
+    qualified = worked & (model.stream("qualification").random(n) < p)
+    free = int(v.n_ae * v.ae_open_opps) - int((a.stage == Stage.OPPORTUNITY).sum())
+    accepted = np.flatnonzero(qualified)[: max(free, 0)]
+    opp = np.zeros(n, dtype=bool)
+    opp[accepted] = True
+    amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+    a.stage[opp] = Stage.OPPORTUNITY
+    a.ti_opp[opp] = w
+    a.progress[opp] = 0.0
+    a.stall_weeks[opp] = 0
+    a.opp_usd[opp] = amount[opp]
+    a.ti_first_signal[opp & (a.ti_first_signal == NEVER)] = w
+    rec.add("opps_created", int(opp.sum()))
+    rec.add("pipeline_created_usd", float(amount[opp].sum()))
+    if model.ledger is not None:
+        model.ledger.pipeline[opp] += amount[opp]
+    touched_recently = (a.ti_marketing != NEVER) & (w - a.ti_marketing <= k.TRACKED_MARKETING_WEEKS)
+    rec.add("pipeline_influenced_usd", float(amount[opp & touched_recently].sum()))
+    rec.add("signal_to_pipeline_weeks", float((w - a.ti_first_signal[opp]).sum()))
+    model.story.log(w, opp, "opportunity", lambda i: f"opportunity opened, ${amount[i]:,.0f}/yr")
+    # Worked but not qualified leads go back to nurture; unworked leads wait, then expire.
+    a.lead &= ~worked
+    waiting = a.lead & ~opp
+    a.wait_weeks = np.where(waiting, a.wait_weeks + 1, 0).astype(np.int16)
+    expired = waiting & (a.wait_weeks >= k.LEAD_EXPIRY_WEEKS)
+    rec.add("leads_expired", int(expired.sum()))
+    a.lead &= ~expired & ~opp
+
+
+def decide(model: ABXModel, week: Week) -> None:
+    """Deals progress by consensus and AE effort, stall on disengaged vetoes, and close: the buyer
+    decides when the evaluation is done or the buying window closes; a deal stalled too long dies."""
+    a, m, rec, w = model.accounts, model.members, model.recorder, week.w
+    d, b, cc = model.cfg.market.deals, model.cfg.market.buyers, model.cfg.market.customers
+    n = model.n_accounts
+    open_ = a.stage == Stage.OPPORTUNITY
+    cons = mem.consensus(a.coverage, a.support)
+    late = (a.progress > k.LATE_STAGE_PROGRESS)[m.acct]
+    stall = open_ & deals.stalled(m.veto, m.opinion, m.engagement >= b.engaged_threshold, late, m.acct, n,
+                                  d.veto_opinion)
+    a.stalled = stall
+    cycle = np.asarray(d.cycle_weeks, dtype=np.float32)[a.segment]
+    a.progress = np.where(open_ & ~stall, a.progress + deals.progress_rate(cycle, cons, week.ae_effort),
+                          a.progress).astype(np.float32)
+    a.stall_weeks = np.where(stall, a.stall_weeks + 1, 0).astype(np.int16)
+    dead = open_ & (a.stall_weeks >= d.stall_weeks_to_no_decision)
+    decides = open_ & ~dead & ((a.progress >= 1.0) | ~a.in_market)
+    u_nd, u_win = model.stream("deal_decisions").random((2, n))
+    no_dec = dead | (decides & (u_nd < deals.p_no_decision(cons, a.progress, d)))
+    won = decides & ~no_dec & (u_win < deals.p_win(a.support, a.coverage, a.fit_true, d))
+    lost = decides & ~no_dec & ~won
+    closed = won | lost | no_dec
+    amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+    a.outcome[won], a.outcome[lost], a.outcome[no_dec] = Outcome.WON, Outcome.LOST, Outcome.NO_DECISION
+    a.ti_close[closed] = w
+    a.won_usd[won] = amount[won]
+    a.arr[won] = amount[won]
+    a.stage[won] = Stage.ONBOARDING
+    a.ti_customer[won] = w
+    a.ti_contract_end[won] = w + cc.contract_weeks
+    a.adoption[won] = k.ADOPTION_AT_WIN
+    a.stage[lost | no_dec] = Stage.ENGAGED  # back to the prospect funnel; re-derived next week
+    rec.add("wins", int(won.sum()))
+    rec.add("losses", int(lost.sum()))
+    rec.add("no_decisions", int(no_dec.sum()))
+    rec.add("won_cycle_weeks", float((w - a.ti_opp[won]).sum()))
+    rec.add("closed_coverage", float(a.coverage[closed].sum()))
+    rec.add("new_arr_usd", float(amount[won].sum()))
+    rec.add("bookings_usd", float(amount[won].sum()))
+    model.story.log(w, won, "won", lambda i: f"deal won, ${amount[i]:,.0f}/yr")
+    model.story.log(w, lost, "lost", "deal lost to a competitor")
+    a.ti_first_signal[closed] = NEVER  # the next buying cycle starts afresh
+    model.story.log(w, no_dec, "no decision",
+                    lambda i: "stalled too long" if dead[i] else "the buyer kept the status quo")

@@ -1,0 +1,133 @@
+"""The vendor's week: orchestration plans, personalization treats, delivery turns both into touches.
+
+Who gets touched when (orchestration, budgets, capacities) is kept apart from what a touch does
+to a member (:mod:`sim.core.phases.buyers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import constants as k
+from sim.core.config import CHANNELS, TIERS, Channel
+from sim.core.mechanisms import members as mem
+from sim.core.mechanisms.delivery import Delivery, allocate, collisions, deliver_marketing
+from sim.core.state import Play, Stage
+from sim.core.week import Touches, Week
+
+if TYPE_CHECKING:
+    from sim.core.model import ABXModel
+
+
+def orchestrate(model: ABXModel, week: Week) -> None:
+    """The strategy's orchestration policy plans the week: who is touched, which plays fire."""
+    week.plan = model.orchestration.plan(model, model.cadence)
+
+
+def personalize(model: ABXModel, week: Week) -> None:
+    """The personalization policy sets each account's claimed personalization and research depth
+    (research builds up over ``vendor.research_ramp_weeks`` after an account is listed)."""
+    level = model.tiering.investment()[model.accounts.tier]
+    week.treatment = model.personalization.treat(level, model.context(week.w))
+
+
+def deliver(model: ABXModel, week: Week) -> None:
+    """Budgets and capacities turn the plan into touches; spend is booked; touches, theater and
+    collisions are drawn."""
+    a, m, v, w = model.accounts, model.members, model.cfg.vendor, week.w
+    plan, treat = week.plan, week.treatment
+    n = model.n_accounts
+    prospect = a.stage < Stage.OPPORTUNITY
+    week.sdr_work = allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
+    week.cs_work = allocate(plan.cs_priority, model.csm_headcount() * v.csm_book_accounts * k.CS_PROACTIVE_BOOK_SHARE)
+    open_opp = a.stage == Stage.OPPORTUNITY
+    ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
+    week.ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
+
+    d = deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v, v.marketing_budget_usd_year / 52.0,
+                          treat.research_cost_share)
+    key = m.seat < k.KEY_CONTACT_SEATS
+    sales_rate = (key * (week.sdr_work[m.acct] + week.cs_work[m.acct])
+                  + k.AE_REACH_PER_WEEK * week.ae_effort[m.acct]).astype(np.float32)
+    mkt_rate = d.expected.sum(axis=0)
+    # Poisson touches, plus the one touch a member who found content on their own served themselves.
+    touches = model.stream("touch_delivery").poisson(mkt_rate + sales_rate) + week.self_serve
+    # Everything below concerns only the members touched this week (most are not).
+    idx = np.flatnonzero(touches)
+    count = touches[idx].astype(np.float32)
+    organic = week.self_serve[idx].astype(np.float32)
+    total = mkt_rate[idx] + sales_rate[idx] + organic
+    effect = np.asarray(v.channel_effect, dtype=np.float32)
+    acct = m.acct[idx]
+    p_sup = mem.p_superficial(treat.claim[acct], d.depth[acct], m.skepticism[idx],
+                              model.cfg.market.buyers.theater_sensitivity) * (mkt_rate[idx] / total)
+    theater = np.zeros(len(idx), np.float32)
+    hit = p_sup > 0
+    theater[hit] = model.stream("theater").binomial(count[hit].astype(np.int64), p_sup[hit])
+
+    mkt_acct = np.bincount(m.acct, mkt_rate, n)
+    n_teams = ((mkt_acct >= 1.0).astype(np.int64) + week.sdr_work + (week.ae_effort > 0) + week.cs_work)
+    t = Touches(
+        idx=idx, count=count,
+        effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
+                + organic * np.float32(k.SELF_SERVE_EFFECT)) / total,
+        ads_share=d.expected[Channel.ADS, idx] / total, theater=theater,
+        collisions=collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent, model.stream("collisions")),
+    )
+    week.touches, week.depth_paid = t, d.depth
+    touched_acct = np.bincount(acct, minlength=n) > 0
+    a.touched |= touched_acct
+    a.ti_marketing[mkt_acct > 0.5] = w
+    _record_delivery(model, week, d)
+    model.story.log(w, touched_acct, "touches", lambda i: _touch_detail(model, i, t))
+
+
+def _record_delivery(model: ABXModel, week: Week, d: Delivery) -> None:
+    """Book the week's touches, plays and spend (by channel, tier, team, research and intent data)."""
+    a, m, v, rec, t, plan = model.accounts, model.members, model.cfg.vendor, model.recorder, week.touches, week.plan
+    n = model.n_accounts
+    rec.add("touches", float(t.count.sum()))
+    rec.add("theater_touches", float(t.theater.sum()))
+    rec.add("collisions", int(t.collisions.sum()))
+    rec.add("collisions_listed", int(t.collisions[a.tier > 0].sum()))
+    rec.add("coordinated_accounts", int(plan.coordinated.sum()))
+    rec.set("coordination_load", model.orchestration.load)
+    rec.add("sdr_worked", int(week.sdr_work.sum()))
+    customer = a.stage >= Stage.ONBOARDING
+    rec.set("budget_delivered_share", d.budget_share)
+    rec.add("spend_research_usd", d.research_spend)
+    rec.add("spend_customers_usd", float(d.program_cost[customer].sum()))
+    for c, name in enumerate(CHANNELS):
+        rec.add(f"spend_channel_{name}_usd", float(d.channel_spend[c]))
+    for tier, spend in zip(TIERS, np.bincount(a.tier, d.program_cost, len(TIERS)), strict=True):
+        rec.add(f"spend_tier_{tier}_usd", float(spend))
+    salary = np.asarray(v.salary_usd_year) / 52.0
+    heads = (v.n_marketers, v.n_sdr, v.n_ae, model.csm_headcount())
+    for team, head, cost in zip(("marketers", "sdr", "ae", "csm"), heads, salary, strict=True):
+        rec.add(f"spend_{team}_usd", head * cost)
+    rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * model.orchestration.intent_coverage())
+    if model.ledger is not None:
+        led = model.ledger
+        led.spend_tier += np.bincount(a.tier, d.program_cost, len(TIERS))
+        led.spend_channel += d.channel_spend
+        for c in range(len(CHANNELS)):
+            led.touches[c] += np.bincount(m.acct, d.expected[c], n)
+    for p in Play:
+        if p != Play.NONE:
+            rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
+    started = (plan.play != Play.NONE) & (plan.play != a.play)
+    model.story.log(week.w, started, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play starts")
+    a.play = plan.play
+
+
+def _touch_detail(model: ABXModel, i: int, t: Touches) -> str:
+    """One account's touches this week, in words (for its story)."""
+    mine = model.members.acct[t.idx] == i
+    text = f"{int(t.count[mine].sum())} touches to {int(mine.sum())} of {model.accounts.m_count[i]} members"
+    if t.theater[mine].sum():
+        text += f", {int(t.theater[mine].sum())} seen as superficial"
+    if t.collisions[i]:
+        text += f", {int(t.collisions[i])} collisions"
+    return text
