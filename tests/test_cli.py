@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import SMALL_TIERS
-from sim.outputs.report import format_value
 
-from sim.api import config_dir
+from sim.api import config_dir, config_groups
 from sim.outputs.files import atomic_write
+from sim.outputs.report import format_value
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
 SMALL = ["market.n_accounts=600", "horizon_weeks=20", *SMALL_TIERS]
@@ -92,6 +92,7 @@ def test_the_html_report_is_self_contained_with_the_summary_figures_diagnostics_
     (["strategy.tiering.policy=bogus"], "unknown tiering policy"),
     (["strategy=bogus"], "strategy=bogus: no such option; available: abm, abx, abx_channel_metrics"),
     (["market=mars"], "market=mars: no such option"),
+    (["strategy/personalization=bogus"], "available: ai_generated, generic, researched, template, token"),
     (["market.n_accounts=abc"], "market.n_accounts"),
     (["strategy.orchestration.nonsense=3"], "strategy.orchestration.nonsense: unknown key"),
     (["horizon_weeks=2", "hydra.run.dir=/proc/abx-sim-cannot-write-here"], "cannot write outputs"),
@@ -108,8 +109,8 @@ def test_help_lists_every_config_option(tmp_path):
     proc = abx_sim("--help", cwd=tmp_path)
     assert proc.returncode == 0
     root = config_dir()
-    for group in ("market", "strategy", "strategy/tiering", "strategy/orchestration", "strategy/personalization",
-                  "strategy/measurement"):
+    assert {"market", "strategy", "strategy/tiering", "strategy/personalization", "sweep"} <= set(config_groups())
+    for group in config_groups():
         options = sorted(p.stem for p in (root / group).glob("*.yaml"))
         assert re.search(rf"^{re.escape(group)}: {', '.join(options)}$", proc.stdout, re.M), group
 

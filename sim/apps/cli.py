@@ -20,7 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import compose_config, config_dir, register_schema, simulate
+from sim.api import compose_config, config_dir, config_options, register_schema, simulate
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
@@ -94,8 +94,15 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     return {"status": "ok"}
 
 
-register_schema()
-_hydra_main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)
+register_schema()  # at import too: sweep workers that import this module compose with the schemas
+
+
+def hydra_main() -> None:
+    """Let Hydra run :func:`job` (or print ``--help``) over the config folder :func:`~sim.api.config_dir`
+    names now, with the policies registered now."""
+    register_schema()
+    hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)()
+
 
 _NESTED = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|'[^']*'|\"[^\"]*\"")
 
@@ -119,6 +126,7 @@ def condense(exc: BaseException) -> str:
                               len(lines))]
         options = [line for line in listed if not re.match(r"(In |Could not|Available)", line)]
         group, _, choice = missing.group(1).rpartition("/")
+        options = config_options(group) or options  # Hydra's list has the policies' *_schema entries
         return f"{group}={choice}: no such option; available: {', '.join(options)}"
     if "not in struct" in text or re.search(r"Key '[^']+' not in '", text):
         name = key or re.search(r"Key '([^']+)'", text).group(1)  # type: ignore[union-attr]
@@ -157,9 +165,13 @@ def preflight(args: list[str]) -> None:
 
 def main() -> None:
     """Console-script entry point: check the config, then let Hydra run the job."""
+    try:
+        config_dir()
+    except FileNotFoundError as exc:
+        fail(str(exc))
     preflight(sys.argv[1:])
     try:
-        _hydra_main()
+        hydra_main()
     except KeyboardInterrupt:
         print("abx-sim: interrupted; finished runs are kept (a sweep continues where it stopped when "
               "run again with the same arguments and hydra.sweep.dir)", file=sys.stderr)

@@ -26,19 +26,19 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import compose_config, config_dir
+from sim.api import compose_config, config_options
 from sim.core.config import TIERS, Config
 from sim.core.diagnostics import DIAGNOSES, flagged
 from sim.core.model import ABXModel
 from sim.core.params import ConfigError
+from sim.core.policies import FAMILIES
 from sim.core.validate import validate
 from sim.outputs.plots import OKABE_ITO, STAGE_COLORS, STYLE
 from sim.outputs.report import format_value
 
 PRESET = "(the preset's own)"
-STRATEGIES = sorted(p.stem for p in (config_dir() / "strategy").glob("*.yaml"))
-ORCHESTRATIONS = [PRESET, "siloed", "manual", "signal"]
-PERSONALIZATIONS = [PRESET, "generic", "token", "template", "ai_generated", "researched"]
+#: Policy families the dashboard offers a selector for (the others come from the strategy preset).
+SELECTABLE = ("orchestration", "personalization")
 TIER_LABELS = {"untargeted": "untargeted", "one_to_many": "1:many", "one_to_few": "1:few", "one_to_one": "1:1"}
 
 
@@ -94,8 +94,8 @@ def dashboard_config(strategy: str = "abx", n_accounts: int = 1000, budget_musd:
     overrides = [f"strategy={strategy}", f"market.n_accounts={int(n_accounts)}", f"seed={int(seed)}",
                  f"horizon_weeks={int(horizon_weeks)}", f"vendor.marketing_budget_usd_year={float(budget_musd) * 1e6}",
                  "output.progress=false"]
-    overrides += [f"strategy/{family}={choice}" for family, choice in
-                  (("orchestration", orchestration), ("personalization", personalization)) if choice != PRESET]
+    overrides += [f"strategy/{family}={choice}" for family, choice in zip(SELECTABLE, (orchestration, personalization),
+                                                                           strict=True) if choice != PRESET]
     try:
         cfg = compose_config(overrides)
     except Exception as exc:  # Hydra raises many types for a bad option; the dashboard shows one line
@@ -137,8 +137,7 @@ class DashboardModel(ABXModel):
 def settings_in_force(cfg: Config) -> list[tuple[str, str]]:
     """(label, value) rows describing what the model is running: policies and the levers' values."""
     s = cfg.strategy
-    rows = [("strategy", s.name), ("tiering", s.tiering.policy), ("orchestration", s.orchestration.policy),
-            ("personalization", s.personalization.policy), ("measurement", s.measurement.policy),
+    rows = [("strategy", s.name), *((family, getattr(s, family).policy) for family in FAMILIES),
             ("marketing budget", format_value(cfg.vendor.marketing_budget_usd_year, "usd") + "/year")]
     if hasattr(s.tiering, "n_one_to_one"):
         rows.append(("tiers 1:1 / 1:few / 1:many",
@@ -318,14 +317,18 @@ def _components() -> list[Any]:
 
 
 def model_params() -> dict[str, Any]:
-    """SolaraViz's controls: selectors for the strategy and policies, sliders for the levers."""
+    """SolaraViz's controls: selectors for the strategy and policies, sliders for the levers.
+
+    The selectors' options are the config folder's (:func:`~sim.api.config_options`): a new preset
+    or policy file shows up with no edit here.
+    """
     from mesa.visualization import Slider
 
     params: dict[str, Any] = {
-        "strategy": {"type": "Select", "value": "abx", "values": STRATEGIES, "label": "strategy preset"},
-        "orchestration": {"type": "Select", "value": PRESET, "values": ORCHESTRATIONS, "label": "orchestration"},
-        "personalization": {"type": "Select", "value": PRESET, "values": PERSONALIZATIONS,
-                            "label": "personalization style"},
+        "strategy": {"type": "Select", "value": "abx", "values": config_options("strategy"),
+                     "label": "strategy preset"},
+        **{family: {"type": "Select", "value": PRESET, "values": [PRESET, *config_options(f"strategy/{family}")],
+                    "label": family} for family in SELECTABLE},
         "n_accounts": Slider("accounts", 1000, 200, 3000, 100),
         "budget_musd": Slider("budget ($M/year)", 5.0, 0.5, 10.0, 0.5, dtype=float),
         "n_one_to_one": Slider("1:1 accounts", 10, 0, 60, 5),

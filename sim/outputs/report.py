@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.core.diagnostics import DIAGNOSES, flagged
+from sim.core.policies import FAMILIES
 from sim.outputs.files import atomic_write
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def report_html(res: Results, figures: Sequence[Path] = ()) -> str:
     """The run report as one HTML page; ``figures`` (PNG files) are embedded, so it is self-contained."""
     c, s = res.config, res.summary
     policies = ", ".join(f"{family} <code>{_e(getattr(c.strategy, family).policy)}</code>"
-                         for family in ("tiering", "orchestration", "personalization", "measurement"))
+                         for family in FAMILIES)
     out = ["<!doctype html>", "<html lang='en'><head><meta charset='utf-8'>",
            f"<title>abx-sim report: {_e(c.strategy.name)}</title><style>{_CSS}</style></head><body>",
            f"<h1>abx-sim run report: strategy <code>{_e(c.strategy.name)}</code></h1>",

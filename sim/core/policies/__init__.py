@@ -26,7 +26,8 @@ from sim.core.policies.base import (
     register,
 )
 
-FAMILIES = ("tiering", "orchestration", "personalization", "measurement")
+#: The policy families, in the order a strategy lists them: the registry's keys, never written out elsewhere.
+FAMILIES = tuple(REGISTRY)
 
 
 def resolve_strategy(strategy: StrategyConfig, n_accounts: int) -> StrategyConfig:

@@ -10,6 +10,9 @@ import numpy as np
 if TYPE_CHECKING:
     from sim.core.model import ABXModel
 
+#: Family -> {registered name: policy class}. The one place the families are listed: ``FAMILIES``, the
+#: help text, the dashboard, the catalog and the report all derive from it (``StrategyConfig`` has one
+#: field per family).
 REGISTRY: dict[str, dict[str, type[Policy]]] = {
     "tiering": {},
     "orchestration": {},
