@@ -52,7 +52,5 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
     if figures:
         pngs = save_figures(res, folder)
     if report:
-        from sim.outputs.report import write_report
-
         written.append(write_report(res, folder, pngs))
     return written + pngs

@@ -42,6 +42,8 @@ from sim.studies import CHECKOUT
 from sim.studies.reference import parameters_markdown
 
 ODD_PATH = CHECKOUT / "docs" / "ODD.md"
+#: Other documents with generated blocks (the README's list of the week).
+GENERATED_DOCS = (ODD_PATH, CHECKOUT / "README.md")
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 #: Between-week events (Mesa event calendar): (label, method).
 BETWEEN: list[tuple[str, Callable]] = [(f"Between weeks: {does}", getattr(ABXModel, name))
@@ -105,7 +107,7 @@ def _initial(value: object) -> str:
 
 def schedule_block() -> str:
     """The week's phases in order, and the events between weeks."""
-    out = [f"{i}. **{phase.name}** (`{qualname(phase.run)}`): {phase.does}."
+    out = [f"{i}. **{phase.name.capitalize()}** (`{qualname(phase.run)}`): {phase.does}."
            for i, phase in enumerate(PHASES, start=1)]
     out += ["", "Between weeks, on Mesa's event calendar:", ""]
     out += [f"- `{qualname(method)}`: {label.removeprefix('Between weeks: ')}." for label, method in BETWEEN]
@@ -141,10 +143,10 @@ def submodels_block() -> str:
     their equations), the parameters it reads and the constants it uses."""
     fixed = _constants()
     out = []
-    steps = [(f"{p.name.capitalize()}: {p.does}", p.run) for p in PHASES] + BETWEEN
+    steps = [(p.name.capitalize(), p.run) for p in PHASES] + BETWEEN
     for number, (label, function) in enumerate(steps, start=1):
         source = _phase_source(function)
-        out += [f"### 7.{number} {label}", "", f"Implemented by `{qualname(function)}`.", ""]
+        out += [f"#### 7.1.{number} {label}", "", f"Implemented by `{qualname(function)}`.", ""]
         if function.__doc__:
             out += [_doc(function), ""]
         calls = list(dict.fromkeys(re.findall(r"\b(mem|deals|market|cust)\.(\w+)\(", source)))
@@ -248,10 +250,11 @@ def unresolved(text: str) -> list[str]:
 
 
 def main() -> None:
-    """Rewrite the generated blocks of ``docs/ODD.md`` in place."""
-    text = ODD_PATH.read_text()
-    ODD_PATH.write_text(refresh(text))
-    print(f"refreshed {len(_BLOCK.findall(text))} generated blocks in {ODD_PATH}", file=sys.stderr)
+    """Rewrite the generated blocks of ``docs/ODD.md`` and the README in place."""
+    for path in GENERATED_DOCS:
+        text = path.read_text()
+        path.write_text(refresh(text))
+        print(f"refreshed {len(_BLOCK.findall(text))} generated blocks in {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
