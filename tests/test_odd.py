@@ -50,4 +50,4 @@ def test_every_submodel_names_its_implementation_and_the_equations_it_uses():
     assert len(sections) == len(steps)
     for section, function in zip(sections, steps, strict=True):
         assert f"Implemented by `{odd.qualname(function)}`." in section
-    assert "1 - exp(-sensitivity * max(claim - depth, 0) * (0.5 + skepticism))" in TEXT  # theater's equation
+    assert "1 - exp(-sensitivity * max(claim - depth, 0) * (REL_THEATER_NO_SKEPTICISM + skepticism))" in TEXT

@@ -12,8 +12,32 @@ import numpy as np
 from sim.core.config import CustomerConfig
 from sim.core.mechanisms.deals import logistic, logit
 
-#: Health of an average customer: the pivot of the renewal logits.
+HEALTH_WEIGHT_ADOPTION = 0.5
+"""Weight of product adoption in customer health (0-1; the three health weights add up to 1). Fixed,
+not a parameter: a modelling choice of the health index; only its effect, through
+``churn_health_logit``, is calibrated (CAL-3.2, CAL-3.3)."""
+HEALTH_WEIGHT_OPINION = 0.3
+"""Weight of the committee's opinion (mapped from -1..1 to 0-1) in customer health (0-1). Fixed, not a
+parameter: a modelling choice of the health index; only its effect, through ``churn_health_logit``, is
+calibrated (CAL-3.2, CAL-3.3)."""
+HEALTH_WEIGHT_TRUST = 0.2
+"""Weight of the committee's trust in customer health (0-1). Fixed, not a parameter: a modelling choice
+of the health index; only its effect, through ``churn_health_logit``, is calibrated (CAL-3.2, CAL-3.3)."""
 NEUTRAL_HEALTH = 0.6
+"""Health of an average customer (0-1): the pivot at which churn, expansion and contraction take their
+base rates. Fixed, not a parameter: it centres the health index; the base rates and
+``churn_health_logit`` are the calibrated parameters (CAL-3.2, CAL-3.3)."""
+EXPANSION_MIN_ADOPTION = 0.75
+"""Adoption above which a customer is ready for an expansion play (0-1). Fixed, not a parameter: a
+readiness rule of thumb without a published source; expansion volume is calibrated through
+``expansion_share_mean`` (CAL-3.3)."""
+EXPANSION_MIN_HEALTH = 0.7
+"""Health above which a customer is ready for an expansion play (0-1, above ``NEUTRAL_HEALTH``). Fixed,
+not a parameter: a readiness rule of thumb without a published source; expansion volume is calibrated
+through ``expansion_share_mean`` (CAL-3.3)."""
+EXPANSION_COOLDOWN_WEEKS = 26
+"""Weeks after an expansion before the customer can be ready for another (half a year). Fixed, not a
+parameter: a pacing convention (one expansion per half-year at most), not a behaviour with a source."""
 
 
 def adoption_step(adoption: np.ndarray, cs_coverage: np.ndarray, c: CustomerConfig) -> np.ndarray:
@@ -24,8 +48,13 @@ def adoption_step(adoption: np.ndarray, cs_coverage: np.ndarray, c: CustomerConf
 
 
 def health(adoption: np.ndarray, opinion: np.ndarray, trust: np.ndarray) -> np.ndarray:
-    """Customer health, 0-1: half adoption, 30 % the committee's opinion (mapped to 0-1), 20 % trust."""
-    return (0.5 * adoption + 0.3 * (1.0 + opinion) / 2.0 + 0.2 * trust).astype(np.float32)
+    """Customer health, 0-1: a weighted mean of adoption, the committee's opinion (mapped to 0-1) and trust.
+
+    ``HEALTH_WEIGHT_ADOPTION * adoption + HEALTH_WEIGHT_OPINION * (1 + opinion) / 2
+    + HEALTH_WEIGHT_TRUST * trust`` (weights 0.5, 0.3, 0.2).
+    """
+    return (HEALTH_WEIGHT_ADOPTION * adoption + HEALTH_WEIGHT_OPINION * (1.0 + opinion) / 2.0
+            + HEALTH_WEIGHT_TRUST * trust).astype(np.float32)
 
 
 def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: np.ndarray | float,
@@ -48,15 +77,23 @@ def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: n
 
 
 def p_expansion_win(hlth: np.ndarray, c: CustomerConfig) -> np.ndarray:
-    """Chance an expansion opportunity closes: even at neutral health, likelier when healthier."""
+    """Chance an expansion opportunity closes: even at neutral health, likelier when healthier.
+
+    ``logistic(churn_health_logit * (health - NEUTRAL_HEALTH))``.
+    """
     return logistic(c.churn_health_logit * (hlth - NEUTRAL_HEALTH))
 
 
 def expansion_ready(adoption: np.ndarray, hlth: np.ndarray, arr: np.ndarray, acv_potential: np.ndarray,
                     weeks_since_expansion: np.ndarray) -> np.ndarray:
     """A customer ready to expand: well adopted, healthy, with room to grow (ARR below its
-    potential), and no expansion in the last 26 weeks."""
-    return (adoption > 0.75) & (hlth > 0.7) & (arr < acv_potential) & (weeks_since_expansion >= 26)
+    potential), and no recent expansion.
+
+    ``adoption > EXPANSION_MIN_ADOPTION and health > EXPANSION_MIN_HEALTH and arr < acv_potential
+    and weeks_since_expansion >= EXPANSION_COOLDOWN_WEEKS`` (0.75, 0.7, 26 weeks).
+    """
+    return ((adoption > EXPANSION_MIN_ADOPTION) & (hlth > EXPANSION_MIN_HEALTH) & (arr < acv_potential)
+            & (weeks_since_expansion >= EXPANSION_COOLDOWN_WEEKS))
 
 
 def referral_weights(advocate: np.ndarray, industry: np.ndarray, prospect: np.ndarray, n_industries: int) -> np.ndarray:

@@ -12,6 +12,27 @@ import numpy as np
 from sim.core.config import DealConfig
 from sim.core.state import Stage
 
+REL_QUALIFY_UNENGAGED = 0.3
+"""Chance of qualifying an in-market account with no engaged committee, relative to ``p_qualify`` (0-1).
+Fixed, not a parameter: the shape of a functional form whose level the calibrated ``p_qualify`` sets
+(CAL-2.1)."""
+QUALIFY_FULL_COVERAGE = 0.5
+"""Engaged share of the committee's influence (0-1) at which the chance of qualifying reaches
+``p_qualify``. Fixed, not a parameter: the shape of a functional form whose level the calibrated
+``p_qualify`` sets (CAL-2.1)."""
+REL_PROGRESS_NO_CONSENSUS = 0.6
+"""Deal speed at zero consensus relative to a deal at typical consensus (0.5) with full effort
+(multiplier). Fixed, not a parameter: with ``REL_PROGRESS_PER_CONSENSUS`` it shapes how consensus
+speeds deals, while the calibrated ``cycle_weeks`` sets their pace (CAL-2.5, CAL-2.6)."""
+REL_PROGRESS_PER_CONSENSUS = 0.8
+"""Increase of relative deal speed per unit of consensus (multiplier per unit of consensus 0-1; at
+typical consensus 0.5 the speed is ``REL_PROGRESS_NO_CONSENSUS + 0.4 = 1``). Fixed, not a parameter:
+the shape of a functional form whose pace the calibrated ``cycle_weeks`` sets (CAL-2.5, CAL-2.6)."""
+REL_DECIDE_NO_PROGRESS = 0.5
+"""Chance that a buyer whose window closes before any evaluation progress decides at all, relative to
+a buyer who finished the evaluation (0-1; 0.5: decides half as often). Fixed, not a parameter: the
+shape of a functional form whose level the calibrated ``no_decision_base`` sets (CAL-1.3, CAL-2.7)."""
+
 
 def logistic(x: np.ndarray | float) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-x))."""
@@ -42,9 +63,12 @@ def p_qualify(in_market: np.ndarray, coverage: np.ndarray, base: float) -> np.nd
     """Chance sales accepts an account it works this week as an opportunity.
 
     Only accounts with a real buying window qualify; among them the chance rises with the share
-    of the committee already engaged (CAL-2.1: MQL->SAL 40-60%).
+    of the committee already engaged (CAL-2.1: MQL->SAL 40-60%):
+    ``base * in_market * (r + (1 - r) * min(1, coverage / QUALIFY_FULL_COVERAGE))`` with
+    ``r = REL_QUALIFY_UNENGAGED`` (0.3; full chance from coverage 0.5).
     """
-    return base * in_market * (0.3 + 0.7 * np.minimum(1.0, 2.0 * coverage))
+    return base * in_market * (REL_QUALIFY_UNENGAGED + (1.0 - REL_QUALIFY_UNENGAGED)
+                               * np.minimum(1.0, coverage / QUALIFY_FULL_COVERAGE))
 
 
 def deal_amount(acv_potential: np.ndarray, coverage: np.ndarray, d: DealConfig) -> np.ndarray:
@@ -61,8 +85,9 @@ def stalled(veto: np.ndarray, opinion: np.ndarray, engaged: np.ndarray, late: np
     """Accounts whose open deal is stalled this week by a veto holder.
 
     A member with veto power stalls the deal if their opinion is below ``veto_opinion``, or if the
-    deal is late (past 60 % progress) and they were never engaged (the security review nobody
-    prepared for). ``late`` is per member (the account's deal progress, gathered).
+    deal is late (past ``LATE_STAGE_PROGRESS`` of the way, :mod:`sim.core.constants`) and they were
+    never engaged (the security review nobody prepared for). ``late`` is per member (the account's
+    deal progress, gathered).
     """
     blocking = veto & ((opinion < veto_opinion) | (late & ~engaged))
     return np.bincount(acct, blocking, n_accounts) > 0
@@ -71,22 +96,25 @@ def stalled(veto: np.ndarray, opinion: np.ndarray, engaged: np.ndarray, late: np
 def progress_rate(cycle_weeks: np.ndarray, consensus: np.ndarray, effort: np.ndarray) -> np.ndarray:
     """Share of the way to a decision a deal covers in a week.
 
-    ``effort * (0.6 + 0.8 * consensus) / cycle_weeks``: with full effort a deal at typical
-    consensus (0.5) takes ``cycle_weeks`` (CAL-2.5, CAL-2.6); with no consensus it takes 1.67
-    times as long, with full consensus 0.71 times.
+    ``effort * (REL_PROGRESS_NO_CONSENSUS + REL_PROGRESS_PER_CONSENSUS * consensus) / cycle_weeks``
+    (0.6 and 0.8): with full effort a deal at typical consensus (0.5) takes ``cycle_weeks`` (CAL-2.5,
+    CAL-2.6); with no consensus it takes 1.67 times as long, with full consensus 0.71 times.
     """
-    return (effort * (0.6 + 0.8 * consensus) / cycle_weeks).astype(np.float32)
+    return (effort * (REL_PROGRESS_NO_CONSENSUS + REL_PROGRESS_PER_CONSENSUS * consensus)
+            / cycle_weeks).astype(np.float32)
 
 
 def p_no_decision(consensus: np.ndarray, progress: np.ndarray, d: DealConfig) -> np.ndarray:
     """Chance a deal ends with the status quo when the buyer decides.
 
-    ``1 - (1 - base * (1 - consensus)) * (1 + min(progress, 1)) / 2``: a finished evaluation ends
-    in no decision with ``base * (1 - consensus)``; a buyer whose window closes before the
-    evaluation finished (progress < 1) is likelier to keep the status quo, up to twice as likely
-    to decide nothing at zero progress (CAL-1.3, CAL-2.7).
+    ``1 - (1 - base * (1 - consensus)) * (r + (1 - r) * min(progress, 1))`` with
+    ``r = REL_DECIDE_NO_PROGRESS`` (0.5): a finished evaluation ends in no decision with
+    ``base * (1 - consensus)``; a buyer whose window closes before the evaluation finished
+    (progress < 1) is likelier to keep the status quo, up to twice as likely to decide nothing at
+    zero progress (CAL-1.3, CAL-2.7).
     """
-    return 1.0 - (1.0 - d.no_decision_base * (1.0 - consensus)) * (1.0 + np.minimum(progress, 1.0)) / 2.0
+    decide = REL_DECIDE_NO_PROGRESS + (1.0 - REL_DECIDE_NO_PROGRESS) * np.minimum(progress, 1.0)
+    return 1.0 - (1.0 - d.no_decision_base * (1.0 - consensus)) * decide
 
 
 def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealConfig) -> np.ndarray:

@@ -14,6 +14,11 @@ import numpy as np
 
 from sim.core.config import Channel, VendorConfig
 
+RESEARCH_COST_EXPONENT = 2
+"""Exponent of research depth in its cost (cost grows as ``depth ** RESEARCH_COST_EXPONENT``): deep
+research costs disproportionately more. Fixed, not a parameter: the shape of the cost curve, whose
+level the calibrated ``research_usd_year`` sets (the cost at depth 1, CAL-4.1)."""
+
 
 @dataclass
 class Delivery:
@@ -33,9 +38,18 @@ def budget_share(planned_usd: float, budget_usd: float) -> float:
 
 
 def research_cost_week(depth: np.ndarray, research_usd_year: float) -> np.ndarray:
-    """Weekly research cost per account: ``research_usd_year / 52 * depth**2`` (deep research costs
-    disproportionately more; a 1:1 account at depth 1 costs ``research_usd_year``, CAL-4.1)."""
-    return research_usd_year / 52.0 * depth.astype(np.float64) ** 2
+    """Weekly research cost per account: ``research_usd_year / 52 * depth ** RESEARCH_COST_EXPONENT``
+    (exponent 2: deep research costs disproportionately more; a 1:1 account at depth 1 costs
+    ``research_usd_year``, CAL-4.1)."""
+    return research_usd_year / 52.0 * depth.astype(np.float64) ** RESEARCH_COST_EXPONENT
+
+
+def depth_scale(share: float) -> np.float64:
+    """Factor on research depth that fits its cost to a budget share: ``share ** (1 / RESEARCH_COST_EXPONENT)``
+    (the square root for exponent 2, taken with ``np.sqrt``, which is correctly rounded)."""
+    if RESEARCH_COST_EXPONENT == 2:
+        return np.sqrt(np.float64(share))
+    return np.float64(share) ** (1.0 / RESEARCH_COST_EXPONENT)
 
 
 def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, depth: np.ndarray,
@@ -45,8 +59,9 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     ``research_cost_share`` is the share of the per-account research cost paid (shared research).
 
     When the budget falls short every channel is scaled by the same share, and research depth by
-    its square root (cost grows as depth squared): personalization gets shallower while its claim
-    stays, which is how an over-stretched program slides into theater.
+    :func:`depth_scale` of it, its square root (cost grows as ``depth ** RESEARCH_COST_EXPONENT``):
+    personalization gets shallower while its claim stays, which is how an over-stretched program
+    slides into theater.
     """
     n = len(depth)
     expected = np.take(np.ascontiguousarray(mkt_rate.T), acct, axis=1) * reach  # [C, M], contiguous rows
@@ -62,7 +77,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     program = (np.bincount(acct, member_cost, n) + research) * share
     return Delivery(
         expected=expected,
-        depth=(depth * np.sqrt(share)).astype(np.float32), budget_share=share, program_cost=program,
+        depth=(depth * depth_scale(share)).astype(np.float32), budget_share=share, program_cost=program,
         channel_spend=expected.sum(axis=1).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
     )
 

@@ -1,6 +1,7 @@
 """The exogenous world: market generation, buying windows, research intent, member turnover.
 
-Everything here draws only from the *world* random stream and never reads vendor state, so two
+Everything here draws only from the world's random processes (``market``, ``buying_windows``,
+``research``, ``turnover``, ...; :mod:`sim.core.streams`) and never reads vendor state, so two
 strategies run with the same seed face the same accounts, committees, buying windows and
 turnover (common random numbers). Each weekly function draws arrays of a fixed shape for the
 same reason.
@@ -15,20 +16,74 @@ from sim.core.state import NEVER, Accounts, Members, Stage
 
 EB, CHAMPION, TECH, USER, FINANCE, SECURITY = range(len(ROLES))
 
-#: Role of the k-th seat of a committee: decision makers first, then users and gatekeepers
-#: (Webster & Wind roles, CAL-1.12; up to four functions, CAL-1.3).
+
+FIT_NOISE_SD = 0.35
+"""Standard deviation of the error in the vendor's fit data when ``market.data_quality`` is 0 (it
+shrinks linearly to 0 at data quality 1). Fixed: ``data_quality`` is the parameter."""
+INFLUENCE_SIGMA = 0.3
+"""Log-normal spread of a member's influence around their role's (``ROLE_INFLUENCE``) before it is
+normalised per committee. Fixed: only the ordering of roles is asserted, no source sizes the spread."""
+INSTALLED_ARR_SHARE = (0.6, 1.0)
+"""Range (uniform) of an installed customer's ARR as a share of its ACV potential at week 0."""
+INSTALLED_ADOPTION_BETA = (6.0, 3.0)
+"""Beta shape of installed customers' adoption at week 0 (mean 0.67): customers in place for a while."""
+INSTALLED_AWARENESS = 0.8
+"""Awareness of the vendor of an installed customer's members at week 0 (0-1)."""
+INSTALLED_ENGAGEMENT = 0.3
+"""Engagement of an installed customer's members at week 0 (0-1)."""
+INSTALLED_OPINION = (0.3, 0.2)
+"""Mean and standard deviation (normal, clipped to -1..1) of installed customers' members' opinion."""
+INSTALLED_TRUST_BONUS = 0.1
+"""Trust an installed customer's members have above ``buyers.trust_baseline`` at week 0. Fixed, like
+the other initial values of the installed base: they set where the run starts, not how buyers behave."""
+
+def _role_reach(by_channel: dict[Channel, list[float]]) -> np.ndarray:
+    """Reach multipliers by role (rows) and channel (columns): 1, except on the channels given (one
+    value per role, in role order)."""
+    reach = np.ones((len(ROLES), len(CHANNELS)), dtype=np.float32)
+    for channel, per_role in by_channel.items():
+        reach[:, channel] = per_role
+    return reach
+
+
 ROLE_BY_SEAT = np.array([EB, CHAMPION, TECH, USER, FINANCE, SECURITY, USER, TECH, USER, CHAMPION,
                          USER, TECH, FINANCE, USER, SECURITY, USER], dtype=np.int8)
-#: Relative influence of each role in the decision (normalised per committee).
+"""Role of the k-th seat of a committee (role index, in the order of ``ROLES``): decision makers first,
+then users and gatekeepers (Webster & Wind roles, CAL-1.12; up to four functions, CAL-1.3). Fixed, not a
+parameter: the committee's composition is a structural assumption; its size (``committee_size_mean``)
+is the parameter."""
 ROLE_INFLUENCE = np.array([3.0, 2.0, 1.5, 0.7, 1.2, 1.0], dtype=np.float32)
-#: Roles that can stall or veto a deal: economic buyer, finance/procurement, security/legal.
+"""Relative influence of each role in the decision (weights in role order, normalised per committee,
+before a lognormal individual spread). Fixed, not a parameter: a modelling choice (the economic buyer
+weighs most, users least) without a published per-role figure."""
 ROLE_VETO = np.array([True, False, False, False, True, True])
-#: Extra skepticism of each role (gatekeepers are harder to impress).
+"""Roles that can stall or veto a deal (in role order): economic buyer, finance/procurement,
+security/legal. Fixed, not a parameter: which roles gatekeep is a structural assumption (CAL-1.12); the
+veto's strength is the parameter ``veto_opinion``."""
 ROLE_SKEPTICISM = np.array([0.05, -0.1, 0.05, 0.0, 0.1, 0.15], dtype=np.float32)
-#: Reachability multiplier by role (rows) and channel (columns): executives answer executives.
-ROLE_REACH = np.ones((len(ROLES), len(CHANNELS)), dtype=np.float32)
-ROLE_REACH[:, Channel.EXECUTIVE] = [2.5, 1.2, 0.4, 0.1, 0.8, 0.3]
-ROLE_REACH[:, Channel.EVENTS] = [0.6, 1.3, 1.3, 0.8, 0.5, 0.5]
+"""Skepticism offset of each role (added to the 0-1 trait, in role order): gatekeepers are harder to
+impress, champions easier. Fixed, not a parameter: offsets around ``skepticism_mean``, which is the
+parameter."""
+ROLE_REACH = _role_reach({Channel.EXECUTIVE: [2.5, 1.2, 0.4, 0.1, 0.8, 0.3],
+                          Channel.EVENTS: [0.6, 1.3, 1.3, 0.8, 0.5, 0.5]})
+"""Reachability multiplier by role (rows) and channel (columns), 1 unless given: executives answer
+executives, practitioners come to events. Fixed, not a parameter: relative reach of the roles on top of
+``channel_reach``, which is the parameter."""
+N_COMMITTEE_MIN = 2
+"""Smallest buying committee (members): a committee has at least a decision maker and a champion.
+Fixed, not a parameter: the floor of the size distribution whose mean ``committee_size_mean`` sets
+(CAL-1.1, CAL-1.4)."""
+N_COMMITTEE_MAX = 16
+"""Largest buying committee (members; the seats ``ROLE_BY_SEAT`` lists). Fixed, not a parameter: a cap
+on the size distribution whose mean ``committee_size_mean`` sets (CAL-1.1, CAL-1.3, CAL-1.4)."""
+SKEPTICISM_CONCENTRATION = 6.0
+"""Concentration (alpha + beta) of the Beta distribution of the skepticism trait: its standard
+deviation is ``sqrt(mean * (1 - mean) / 7)``, 0.19 at the default mean 0.4. Fixed, not a parameter: the
+spread of buyers around ``skepticism_mean`` (the parameter); no source gives it."""
+INTENT_MEMORY = 0.7
+"""Weight of last week's observed intent in the vendor's intent score (0-1; an exponential average with
+a half-life of 1.9 weeks). Fixed, not a parameter: a smoothing convention of intent data; how much of the
+research the vendor sees (its intent-data investment) is the lever."""
 
 
 def weekly_probability(p_year: float) -> float:
@@ -37,9 +92,10 @@ def weekly_probability(p_year: float) -> float:
 
 
 def committee_sizes(segment: np.ndarray, mean_by_segment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Committee size per account: 2 + Poisson(mean - 2), capped to 2-16 (CAL-1.1, 1.3, 1.4)."""
-    extra = rng.poisson(np.maximum(mean_by_segment[segment] - 2.0, 0.0))
-    return np.clip(2 + extra, 2, 16).astype(np.int64)
+    """Committee size per account: ``N_COMMITTEE_MIN + Poisson(mean - N_COMMITTEE_MIN)``, capped to
+    ``N_COMMITTEE_MIN``-``N_COMMITTEE_MAX`` (2-16 members; CAL-1.1, 1.3, 1.4)."""
+    extra = rng.poisson(np.maximum(mean_by_segment[segment] - N_COMMITTEE_MIN, 0.0))
+    return np.clip(N_COMMITTEE_MIN + extra, N_COMMITTEE_MIN, N_COMMITTEE_MAX).astype(np.int64)
 
 
 def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -50,19 +106,21 @@ def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Gener
 
 
 def draw_skepticism(role: np.ndarray, mean: float, rng: np.random.Generator) -> np.ndarray:
-    """Skepticism trait: Beta(6 mean, 6 (1 - mean)) plus a role offset, clipped to 0-1."""
-    base = rng.beta(6.0 * mean, 6.0 * (1.0 - mean), len(role)).astype(np.float32)
+    """Skepticism trait: ``Beta(k * mean, k * (1 - mean))`` with ``k = SKEPTICISM_CONCENTRATION`` (6),
+    plus the role's offset ``ROLE_SKEPTICISM``, clipped to 0-1."""
+    base = rng.beta(SKEPTICISM_CONCENTRATION * mean, SKEPTICISM_CONCENTRATION * (1.0 - mean),
+                    len(role)).astype(np.float32)
     return np.clip(base + ROLE_SKEPTICISM[role], 0.0, 1.0)
 
 
 def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) -> tuple[Accounts, Members]:
-    """Draw the accounts, their committees and the installed base at week 0 (world stream)."""
+    """Draw the accounts, their committees and the installed base at week 0 (the ``market`` stream)."""
     n = m.n_accounts
     segment = rng.choice(3, size=n, p=np.asarray(m.segment_shares) / sum(m.segment_shares)).astype(np.int8)
     industry = rng.integers(0, m.n_industries, n).astype(np.int16)
     acv = np.asarray(m.acv_median_usd)[segment] * np.exp(m.acv_sigma * rng.standard_normal(n))
     fit_true = rng.beta(m.fit_beta[0], m.fit_beta[1], n).astype(np.float32)
-    noise = 0.35 * (1.0 - m.data_quality) * rng.standard_normal(n)
+    noise = FIT_NOISE_SD * (1.0 - m.data_quality) * rng.standard_normal(n)
     fit_obs = np.clip(fit_true + noise, 0.0, 1.0).astype(np.float32)
     size = committee_sizes(segment, np.asarray(m.committee_size_mean), rng)
     m_start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
@@ -77,15 +135,15 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     p_cust = np.clip(m.installed_base_share * fit_true / max(float(fit_true.mean()), 1e-9), 0, 1)
     customer = rng.random(n) < p_cust
     contract = m.customers.contract_weeks
-    arr = np.where(customer, acv * rng.uniform(0.6, 1.0, n), 0.0)
+    arr = np.where(customer, acv * rng.uniform(*INSTALLED_ARR_SHARE, n), 0.0)
     ti_contract_end = np.where(customer, rng.integers(1, contract + 1, n), NEVER)
-    adoption = np.where(customer, rng.beta(6.0, 3.0, n), 0.0).astype(np.float32)
+    adoption = np.where(customer, rng.beta(*INSTALLED_ADOPTION_BETA, n), 0.0).astype(np.float32)
 
     n_members = int(size.sum())
     acct = np.repeat(np.arange(n, dtype=np.int32), size)
     seat = np.arange(n_members) - m_start[acct]
     role = ROLE_BY_SEAT[np.minimum(seat, len(ROLE_BY_SEAT) - 1)]
-    raw_influence = ROLE_INFLUENCE[role] * np.exp(0.3 * rng.standard_normal(n_members)).astype(np.float32)
+    raw_influence = ROLE_INFLUENCE[role] * np.exp(INFLUENCE_SIGMA * rng.standard_normal(n_members)).astype(np.float32)
     influence = (raw_influence / np.bincount(acct, raw_influence, n)[acct]).astype(np.float32)
     reach = draw_reach(role, np.asarray(v.channel_reach, dtype=np.float32), rng)
     skepticism = draw_skepticism(role, m.buyers.skepticism_mean, rng)
@@ -100,10 +158,10 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     members = Members.create(
         n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,
         skepticism=skepticism,
-        awareness=np.where(is_cust, 0.8, 0.0),
-        engagement=np.where(is_cust, 0.3, 0.0),
-        opinion=np.where(is_cust, np.clip(rng.normal(0.3, 0.2, n_members), -1, 1), 0.0),
-        trust=np.where(is_cust, m.buyers.trust_baseline + 0.1, m.buyers.trust_baseline),
+        awareness=np.where(is_cust, INSTALLED_AWARENESS, 0.0),
+        engagement=np.where(is_cust, INSTALLED_ENGAGEMENT, 0.0),
+        opinion=np.where(is_cust, np.clip(rng.normal(*INSTALLED_OPINION, n_members), -1, 1), 0.0),
+        trust=np.where(is_cust, m.buyers.trust_baseline + INSTALLED_TRUST_BONUS, m.buyers.trust_baseline),
     )
     return accounts, members
 
@@ -131,11 +189,12 @@ def research_intent(in_market: np.ndarray, u: np.ndarray, p_research: float, p_f
 
 
 def observe_intent(intent_obs: np.ndarray, researched: np.ndarray, u_seen: np.ndarray,
-                   coverage: float, memory: float = 0.7) -> np.ndarray:
-    """Observed intent: exponential average (weight ``memory``) of research the vendor's data saw.
+                   coverage: float, memory: float = INTENT_MEMORY) -> np.ndarray:
+    """Observed intent: exponential average of research the vendor's data saw,
+    ``memory * intent_obs + (1 - memory) * seen`` (``memory`` defaults to ``INTENT_MEMORY``, 0.7).
 
     The vendor sees a research event with probability ``coverage`` (its intent-data investment).
-    Drawing ``u_seen`` from the world stream means more coverage sees a superset of events.
+    Drawing ``u_seen`` from its own stream, whatever the coverage, means more coverage sees a superset of events.
     """
     seen = researched & (u_seen < coverage)
     return (memory * intent_obs + (1.0 - memory) * seen).astype(np.float32)

@@ -12,6 +12,25 @@ import numpy as np
 
 from sim.core.config import BuyerConfig
 
+REL_THEATER_NO_SKEPTICISM = 0.5
+"""How sharply a member without skepticism spots theater, relative to ``theater_sensitivity``
+(multiplier; a member of skepticism ``s`` has ``REL_THEATER_NO_SKEPTICISM + s``). Fixed, not a parameter:
+the shape of a functional form whose strength the calibrated ``theater_sensitivity`` scales (CAL-5.2,
+CAL-5.6)."""
+MAX_RECEPTIVITY = 2.0
+"""Largest receptivity of a member (multiplier on a touch's effect): earned trust at most doubles what a
+touch does. Fixed, not a parameter: a cap that keeps the trust power law bounded; ``trust_power`` is the
+parameter."""
+REL_OPINION_TARGET_NO_RELEVANCE = 0.5
+"""Opinion a perfectly irrelevant touch pulls toward, as a share of the account's fit (0-1; the target
+is ``fit * (REL_OPINION_TARGET_NO_RELEVANCE + relevance)``, capped at 1). Fixed, not a parameter: the
+shape of a functional form; relevance (``relevance_*``) and ``opinion_rate`` are the parameters."""
+SPREAD_WEIGHT_UNENGAGED = 0.2
+"""Voice of an unengaged member in the committee's opinion, in units of engagement (the weight is
+``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)``): disengaged members still talk a little. Fixed,
+not a parameter: the shape of a functional form whose speed the parameter ``influence_spread_week``
+sets."""
+
 
 def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, individual: np.ndarray,
               b: BuyerConfig) -> np.ndarray:
@@ -30,24 +49,26 @@ def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, in
 def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, sensitivity: float) -> np.ndarray:
     """Chance a touch is perceived as superficial personalization (theater), 0-1.
 
-    ``1 - exp(-sensitivity * max(claim - depth, 0) * (0.5 + skepticism))``: zero when the claim is
-    backed by research, rising with the gap, sharper for skeptical members (CAL-5.2, CAL-5.6).
+    ``1 - exp(-sensitivity * max(claim - depth, 0) * (REL_THEATER_NO_SKEPTICISM + skepticism))``
+    (0.5): zero when the claim is backed by research, rising with the gap, sharper for skeptical
+    members (CAL-5.2, CAL-5.6).
 
     >>> float(p_superficial(np.array(0.4), np.array(0.4), np.array(0.9), 4.0))
     0.0
     """
     gap = np.maximum(claim - depth, 0.0)
-    return (1.0 - np.exp(-sensitivity * gap * (0.5 + skepticism))).astype(np.float32)
+    return (1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))).astype(np.float32)
 
 
 def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:
-    """How much of a touch gets through: ``(trust / baseline)**power * (1 - fatigue)``, capped at 2.
+    """How much of a touch gets through: ``(trust / baseline)**power * (1 - fatigue)``, capped at
+    ``MAX_RECEPTIVITY`` (2).
 
     A member at baseline trust and without fatigue takes a touch at face value (1); lower trust
     discounts every touch, earned trust amplifies it.
     """
     rel_trust = np.power(trust / max(trust_baseline, 1e-6), trust_power)
-    return np.minimum(rel_trust * (1.0 - fatigue), 2.0).astype(np.float32)
+    return np.minimum(rel_trust * (1.0 - fatigue), MAX_RECEPTIVITY).astype(np.float32)
 
 
 def saturate(level: np.ndarray, rate: float, dose: np.ndarray | float) -> np.ndarray:
@@ -67,8 +88,9 @@ def respond(
 
     - awareness' = s(awareness, awareness_rate, dose)
     - engagement' = s(engagement, engagement_rate, dose * awareness')
-    - opinion' = clip(opinion + (1 - exp(-opinion_rate * dose)) * (min(fit * (0.5 + rel), 1) - opinion)
-      - trust_loss_theater * theater, -1, 1)
+    - opinion' = clip(opinion + (1 - exp(-opinion_rate * dose)) * (target - opinion)
+      - trust_loss_theater * theater, -1, 1), with
+      target = min(fit * (REL_OPINION_TARGET_NO_RELEVANCE + rel), 1) (0.5)
     - trust' = trust * (1 - trust_loss_theater)^theater * (1 - trust_loss_incoherent)^collisions
       + trust_gain * (1 - trust) * (1 - exp(-dose)) * rel
     - fatigue' = clip(fatigue + fatigue_per_touch * touches * (1 + collisions), 0, 1)
@@ -88,7 +110,7 @@ def respond(
     awareness = saturate(awareness, b.awareness_rate, dose)
     engagement = saturate(engagement, b.engagement_rate, dose * awareness)
     # Genuine touches pull opinion toward what the offer is worth to this account; theater pushes it down.
-    target = np.minimum(fit * (0.5 + rel), 1.0)
+    target = np.minimum(fit * (REL_OPINION_TARGET_NO_RELEVANCE + rel), 1.0)
     pull = -np.expm1(-b.opinion_rate * dose)
     opinion = np.clip(opinion + pull * (target - opinion) - b.trust_loss_theater * theater, -1.0, 1.0)
     touched = touches > 0
@@ -123,8 +145,8 @@ def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.nd
                    n_accounts: int, rate: float | np.ndarray) -> np.ndarray:
     """Opinions converge inside a committee: each member moves ``rate`` (a number, or one per
     member) of the way toward the committee's opinion weighted by influence and engagement
-    (engaged members talk more)."""
-    w = influence * (0.2 + engagement)
+    (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2)."""
+    w = influence * (SPREAD_WEIGHT_UNENGAGED + engagement)
     mean = account_mean(opinion, w, acct, n_accounts)
     return (opinion + rate * (mean[acct] - opinion)).astype(np.float32)
 
