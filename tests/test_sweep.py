@@ -137,13 +137,18 @@ def test_replication_r_of_every_strategy_sees_the_same_world(grid_sweep):
 
 
 def test_paired_intervals_are_narrower_than_unpaired(grid_sweep):
+    # End ARR is mostly the installed base every strategy shares in a world, so pairing through the
+    # catalog's world_id must pay off even in this tiny sweep. (Pipeline in 400 accounts over 20 weeks
+    # is a handful of deals on different accounts per strategy: pairing there is tested at a size where
+    # it can show, in tests/test_streams.py.)
     runs = catalog.load(grid_sweep)
-    diffs = analysis.paired_differences(runs, ["arr_end_usd", "pipeline_created_usd"], "abm")
+    diffs = analysis.paired_differences(runs, ["arr_end_usd"], "abm")
     width_paired = diffs.paired_high - diffs.paired_low
     width_unpaired = diffs.unpaired_high - diffs.unpaired_low
     assert (width_paired < width_unpaired).all()
 
 
+@pytest.mark.slow
 def test_launchers_and_worker_counts_give_identical_numbers(grid_sweep, tmp_path):
     columns = ["run_id", "world_id", "pipeline_created_usd", "bookings_usd", "nrr", "trust_index"]
     reference = catalog.load(grid_sweep)[columns]
@@ -166,6 +171,7 @@ def test_ci_tests_the_ray_launcher():
     assert HAS_RAY
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
     folder = tmp_path / "resume"
     args = [ABX_SIM, "-m", "strategy=abm,abx", "replications=6", *TINY, f"hydra.sweep.dir={folder}",
@@ -200,6 +206,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert "1 failed" in proc.stderr and "Failed runs" in (folder / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_design_sweep_reports_sensitivity_and_scenario_discovery(tmp_path):
     folder = tmp_path / "morris"
     proc = sweep("sweep=levers_morris", "sweep.samples=3", *TINY, "market.n_accounts=3000",
