@@ -1,4 +1,8 @@
-"""Test helpers: small configs that run in a fraction of a second, and cached runs."""
+"""Test helpers: small configs that run in a fraction of a second, and cached runs.
+
+Tests take them as fixtures (``small_config``, ``small_run``, ``abx_run`` in ``conftest.py``); plain
+functions stay here for module-level helpers (paired comparisons over seeds) and ``test_cli.py``.
+"""
 
 from __future__ import annotations
 

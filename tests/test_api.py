@@ -6,7 +6,6 @@ from pathlib import Path
 
 import mesa
 import pytest
-from helpers import cached_run
 
 from sim.core.diagnostics import FLAGS
 from sim.core.metrics import SUMMARY, WEEKLY, glossary_markdown
@@ -15,16 +14,15 @@ from sim.core.model import ABXModel
 ROOT = Path(__file__).parents[1]
 
 
-def test_results_hold_dataframes_and_the_model():
-    res = cached_run("abx", 0, 60, 800)
+def test_results_hold_dataframes_and_the_model(abx_run):
+    res = abx_run
     assert set(SUMMARY) | set(FLAGS) == set(res.summary)
     assert list(res.timeseries.columns) == list(WEEKLY)
     assert len(res.accounts) == 800 and isinstance(res.model, ABXModel)
 
 
-def test_the_model_is_a_mesa_model_with_agents_for_accounts_members_and_teams():
-    res = cached_run("abx", 0, 60, 800)
-    model = res.model
+def test_the_model_is_a_mesa_model_with_agents_for_accounts_members_and_teams(abx_run):
+    model = abx_run.model
     assert isinstance(model, mesa.Model) and model.steps == 60
     assert len(model.account_agents) == 800 and len(model.teams) == 5
     one = model.account_agents.select(lambda a: a.tier == "one_to_one")
@@ -39,8 +37,8 @@ def test_the_model_is_a_mesa_model_with_agents_for_accounts_members_and_teams():
     assert {t.name for t in model.teams} == {"marketing", "sdr", "ae", "cs", "executive"}
 
 
-def test_stories_tell_what_happened_to_tracked_accounts():
-    res = cached_run("abx", 0, 60, 800)
+def test_stories_tell_what_happened_to_tracked_accounts(abx_run):
+    res = abx_run
     tracked = res.stories.account.unique()
     assert 1 <= len(tracked) <= res.config.output.story_accounts
     one_to_one = int(res.accounts.index[res.accounts.tier == "one_to_one"][0])
@@ -50,8 +48,8 @@ def test_stories_tell_what_happened_to_tracked_accounts():
     assert all(isinstance(d, str) for d in story.detail)
 
 
-def test_chosen_story_ids_are_tracked():
-    res = cached_run("abm", 0, 60, 800, ("output.story_ids=[17,42]",))
+def test_chosen_story_ids_are_tracked(small_run):
+    res = small_run("abm", 0, 60, 800, ("output.story_ids=[17,42]",))
     assert {17, 42} <= set(res.stories.account)
 
 

@@ -151,6 +151,7 @@ def _plot_pixels(page, kind: str) -> bytes:
     return page.locator(f".abx-{kind} .vega-embed").screenshot()
 
 
+@pytest.mark.slow
 def test_the_dashboard_in_a_browser_slider_reset_step_plots_and_an_account(dashboard_url):
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ def test_there_are_the_eight_experiments_the_project_promises():
         assert exp.question and exp.analyses and exp.replications >= 6, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", names())
 def test_every_experiment_runs_at_small_size_and_writes_its_figures_and_tables(name, tmp_path):
     proc = subprocess.run([CLI, name, "--small", "--out", str(tmp_path)], capture_output=True, text=True,

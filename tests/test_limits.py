@@ -12,7 +12,8 @@ answer, checked against that answer within a stated statistical tolerance.
 Tolerances are four standard deviations of the estimate (a false alarm about once in 16,000 runs).
 Power, checked by perturbing the expectations: the deal test catches a 0.05 shift of the
 no-decision probability or a 20% change of the weekly decision rate; the churn test a hazard
-off by a quarter.
+off by a quarter. The deal and buying-window tests need large markets (60,000 and 20,000
+accounts) for tolerances that tight and are marked slow; the churn tests run in the quick set.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def absorbing_chain(q: np.ndarray, p_nd: np.ndarray, p_win: np.ndarray) -> tuple
     return n[:, None] * r, n
 
 
+@pytest.mark.slow
 def test_deals_with_fixed_probabilities_follow_the_absorbing_markov_chain():
     model = model_of([*FROZEN, "market.n_accounts=60000", "horizon_weeks=400", "seed=11"])
     a, m = model.accounts, model.members
@@ -123,6 +125,7 @@ def test_a_constant_churn_hazard_gives_geometric_survival_and_the_implied_nrr(ch
     assert abs(s["logo_churn_rate"] - (1 - implied)) < Z * np.sqrt(implied * (1 - implied) / len(cohort_arr))
 
 
+@pytest.mark.slow
 def test_buying_windows_follow_their_two_state_markov_chain():
     weeks, burn_in = 160, 40
     model = model_of(["strategy=abx", "market.n_accounts=20000", f"horizon_weeks={weeks}", "seed=2",

@@ -38,6 +38,7 @@ def test_a_notebook_is_committed_without_outputs_and_reads_as_a_lesson(source):
     assert notebook.metadata.kernelspec.name == "python3"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_a_notebook_runs_top_to_bottom_within_a_workshop_slot(source, tmp_path):
     notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)

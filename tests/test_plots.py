@@ -4,7 +4,6 @@ changed in matplotlib's global settings by drawing."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-from helpers import cached_run
 
 from sim.outputs.plots import (
     OKABE_ITO,
@@ -17,9 +16,9 @@ from sim.outputs.plots import (
 )
 
 
-def test_run_figures_use_the_palette_have_titles_and_units_and_leave_global_settings_alone():
+def test_run_figures_use_the_palette_have_titles_and_units_and_leave_global_settings_alone(abx_run):
     before = dict(plt.rcParams)
-    res = cached_run("abx", seed=0, n_accounts=600, weeks=26)
+    res = abx_run
     figures = [funnel_figure(res.timeseries), arr_bridge_figure(res.summary, res.timeseries),
                pipeline_by_tier_figure(res.accounts)]
     for fig in figures:

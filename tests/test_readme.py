@@ -1,4 +1,5 @@
-"""The README contract: the Quickstart's two commands, and every other command works as written."""
+"""The README contract: the Quickstart's two commands, and every other command works as written
+(those run with the slow tests: later commands read earlier ones' outputs)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def test_ci_runs_the_readme_test_command_after_installing_from_scratch():
     assert "-m venv .venv" in ci and re.search(r'pip install .*-e "\.\[dev[,\]]', ci)
 
 
+def test_the_readme_and_ci_run_the_slow_tests_the_quick_command_leaves_out():
+    quick = sections()["Quickstart"]
+    options = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r"""^addopts = .*-m 'not slow'""", options, flags=re.M) and '"slow: ' in options
+    assert "`.venv/bin/python -m pytest -m slow`" in quick and '`.venv/bin/python -m pytest -m ""`' in quick
+    assert re.search(r"^\.venv/bin/python -m pytest -m slow\b", (ROOT / ".ci/run").read_text(), flags=re.M)
+
+
 OTHER_COMMANDS = [c for name, text in sections().items() if name != "Quickstart" for c in commands(text)]
 
 
@@ -61,6 +70,7 @@ def scratch(tmp_path_factory) -> Path:
 SERVERS = ("abx-sim-dashboard",)
 
 
+@pytest.mark.slow  # all of them, in README order: later commands read earlier ones' outputs
 @pytest.mark.parametrize("command", OTHER_COMMANDS)
 def test_every_other_readme_command_works_as_written(command, scratch):
     """Commands run in a scratch folder, in order, with the project's environment activated as

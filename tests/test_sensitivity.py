@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sim.studies.sensitivity import OUTCOMES
@@ -16,6 +17,7 @@ ROOT = Path(__file__).parents[1]
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
 
 
+@pytest.mark.slow
 def test_a_small_sobol_sweep_yields_indices_with_intervals_a_figure_and_the_document(tmp_path):
     sweep = tmp_path / "sweep"
     proc = subprocess.run([ABX_SIM, "-m", "sweep=default_sobol", "sweep.samples=2", "market.n_accounts=300",

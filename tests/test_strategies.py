@@ -1,16 +1,18 @@
 """Strategy presets, the policies behind them, and the failure modes they must produce.
 
 Effects are tested paired over common-random-number replications (the same world per seed) at a
-size that runs in CI: 1,500 accounts, 78 weeks, 5 seeds, a one-sided t-test.
+size that runs in CI: 1,500 accounts, 78 weeks, 5 seeds, a one-sided t-test. Those tests, and the
+diagnoses over two seeds, are marked slow; the quick set runs every preset once on a small market.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pytest
-from helpers import cached_run, small_config
+from helpers import cached_run
 from omegaconf import OmegaConf
 from scipy import stats
 
@@ -36,6 +38,14 @@ FAILURES = {  # preset -> the diagnosis it must raise
 SEEDS = range(5)
 
 
+@functools.cache
+def preset(name: str) -> dict:
+    """A strategy preset's resolved config (composed once per session)."""
+    config = OmegaConf.to_container(compose_config([f"strategy={name}"]), resolve=True)
+    assert isinstance(config, dict)
+    return config
+
+
 def summary(strategy: str, seed: int) -> dict[str, float]:
     return cached_run(strategy, seed, 78, 1500).summary
 
@@ -54,12 +64,12 @@ def test_every_issue_preset_exists_with_a_comment_saying_what_it_represents():
     for name in PRESETS:
         text = (config_dir() / "strategy" / f"{name}.yaml").read_text()
         assert text.startswith("# ") and len(text.split("\n", 1)[0]) > 20, name
-        assert compose_config([f"strategy={name}"]).strategy.name == name
+        assert preset(name)["strategy"]["name"] == name
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_every_preset_runs_and_reports_finite_numbers(name):
-    s = summary(name, 0)
+def test_every_preset_runs_and_reports_finite_numbers(name, small_run):
+    s = small_run(name, 0, 26, 600).summary
     assert all(math.isfinite(v) for v in s.values()), name
     assert s["spend_usd"] > 0 and 0 <= s["win_rate"] <= 1 and 0 <= s["theater_share"] <= 1
 
@@ -68,17 +78,17 @@ def test_every_preset_runs_and_reports_finite_numbers(name):
 def test_failure_presets_change_only_what_the_vendor_does(name):
     """No failure preset may touch the market (buyers, deals, customers) or any outcome: only
     ``strategy.*`` keys differ from ABX."""
-    base = OmegaConf.to_container(compose_config(["strategy=abx"]), resolve=True)
-    preset = OmegaConf.to_container(compose_config([f"strategy={name}"]), resolve=True)
-    assert isinstance(base, dict) and isinstance(preset, dict)
-    assert {k: v for k, v in preset.items() if k != "strategy"} == {k: v for k, v in base.items() if k != "strategy"}
+    base, failure = preset("abx"), preset(name)
+    assert {k: v for k, v in failure.items() if k != "strategy"} == {k: v for k, v in base.items() if k != "strategy"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "diagnosis"), sorted(FAILURES.items()))
 def test_each_failure_preset_is_diagnosed_from_its_symptoms(name, diagnosis):
     assert all(diagnosis in flagged(summary(name, s)) for s in SEEDS[:2])
 
 
+@pytest.mark.slow
 def test_abx_raises_no_diagnosis_and_every_diagnosis_is_raised_by_some_preset():
     assert all(flagged(summary("abx", s)) == [] for s in SEEDS[:2])
     raised = {d for name in FAILURES for d in flagged(summary(name, 0))}
@@ -87,12 +97,14 @@ def test_abx_raises_no_diagnosis_and_every_diagnosis_is_raised_by_some_preset():
 
 
 # ------------------------------------------------------------------ failure modes, statistically
+@pytest.mark.slow
 def test_theater_costs_trust_and_pipeline():
     diffs, p = paired("trust_index", "abx", "abx_theater")
     assert (diffs > 0).all() and p < 0.01
     assert paired("pipeline_created_usd", "abx", "abx_theater")[1] < 0.01
 
 
+@pytest.mark.slow
 def test_personalizing_everything_overspends_and_slides_into_theater():
     for s in SEEDS[:2]:
         everything, abx = summary("abx_personalize_everything", s), summary("abx", s)
@@ -100,25 +112,30 @@ def test_personalizing_everything_overspends_and_slides_into_theater():
         assert everything["theater_share"] > 3 * abx["theater_share"]
 
 
+@pytest.mark.slow
 def test_abx_without_sales_alignment_loses_pipeline():
     assert paired("pipeline_created_usd", "abx", "abx_no_sales_alignment")[1] < 0.05
 
 
+@pytest.mark.slow
 def test_abx_in_marketing_only_loses_pipeline_and_retention():
     assert paired("pipeline_created_usd", "abx", "abx_marketing_only")[1] < 0.01
     assert paired("nrr", "abx", "abx_marketing_only")[1] < 0.05
 
 
+@pytest.mark.slow
 def test_list_paralysis_loses_pipeline():
     assert paired("pipeline_created_usd", "abx", "abx_list_paralysis")[1] < 0.01
 
 
+@pytest.mark.slow
 def test_manual_orchestration_collides_and_loses_pipeline():
     diffs, _ = paired("collisions_per_account", "abx_manual_orchestration", "abx")
     assert (diffs > 0.5).all()
     assert paired("pipeline_created_usd", "abx", "abx_manual_orchestration")[1] < 0.05
 
 
+@pytest.mark.slow
 def test_channel_metric_steering_moves_budget_to_cheap_volume():
     diffs, _ = paired("ads_spend_share_change", "abx_channel_metrics", "abx")
     assert (diffs > 0.2).all()
@@ -155,7 +172,7 @@ def test_sales_list_takes_the_overlap_from_the_top_of_marketings_list_plus_its_o
     assert np.flatnonzero(sales_list(tier, value, 1.0, 0)).tolist() == [1, 2, 3, 5]
 
 
-def test_research_ramp_restarts_for_accounts_that_join_the_list():
+def test_research_ramp_restarts_for_accounts_that_join_the_list(small_config):
     model = ABXModel(small_config("abx", 800, 30, "vendor.research_ramp_weeks=8"))
     listed = np.flatnonzero(model.accounts.tier > 0)
     assert (model.context(0)[listed] == 1).all()  # the opening list was researched before the run
@@ -167,7 +184,7 @@ def test_research_ramp_restarts_for_accounts_that_join_the_list():
     assert len(back) and (model.context(10)[back] == 0).all() and (model.context(14)[back] == 0.5).all()
 
 
-def test_deliberation_delays_the_list_and_recuts_replace_a_share_of_it():
+def test_deliberation_delays_the_list_and_recuts_replace_a_share_of_it(small_config):
     model = ABXModel(small_config("abx", 800, 30, "strategy.tiering.deliberation_weeks=6",
                                   "strategy.tiering.recut_share=0.5", "strategy.tiering.review_weeks=10"))
     assert (model.accounts.tier == 0).all()
@@ -183,7 +200,7 @@ def test_deliberation_delays_the_list_and_recuts_replace_a_share_of_it():
     assert 0.3 < 1 - kept.sum() / first.sum() < 0.7  # about half the list re-cut
 
 
-def test_manual_coordination_routes_only_what_its_hours_allow():
+def test_manual_coordination_routes_only_what_its_hours_allow(small_config):
     cfg = small_config("abx_manual_orchestration", 800, 10, "strategy.orchestration.n_coordinators=2")
     model = ABXModel(cfg)
     model.step()
@@ -194,10 +211,10 @@ def test_manual_coordination_routes_only_what_its_hours_allow():
     assert many.recorder.cols["coordinated_accounts"][0] > 100
 
 
-def test_all_four_plays_fire_and_show_in_the_account_stories():
+def test_all_four_plays_fire_and_show_in_the_account_stories(small_config, small_run):
     customers = np.flatnonzero(ABXModel(small_config("abx", 1500, 78)).accounts.stage >= Stage.ONBOARDING)
     ids = ",".join(map(str, customers))  # the installed base, plus the default tracked accounts
-    res = cached_run("abx", 0, 78, 1500, (f"output.story_ids=[{ids}]",))
+    res = small_run("abx", 0, 78, 1500, (f"output.story_ids=[{ids}]",))
     events = set(res.stories.detail[res.stories.kind == "play"])
     assert {f"{p} play starts" for p in ("acquisition", "expansion", "retention", "competitive")} <= events
 
@@ -210,11 +227,13 @@ def paired_extra(metric: str, high: tuple[str, ...], low: tuple[str, ...], strat
     return diffs, float(stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue)
 
 
+@pytest.mark.slow
 def test_e3_one_to_one_investment_everywhere_loses_to_tiers():
     _, p = paired_extra("roi", ("strategy.tiering.investment=[0,1,2,3]",), ("strategy.tiering.investment=[0,3,3,3]",))
     assert p < 0.01
 
 
+@pytest.mark.slow
 def test_e6_manual_routing_collides_more_as_the_list_grows():
     small, large = ("strategy.tiering.n_one_to_few=20",), ("strategy.tiering.n_one_to_few=400",)
     base = ("strategy.tiering.n_one_to_one=0", "strategy.tiering.n_one_to_many=0")
@@ -222,6 +241,7 @@ def test_e6_manual_routing_collides_more_as_the_list_grows():
     assert (diffs > 0).all() and p < 0.01
 
 
+@pytest.mark.slow
 def test_e7_reverse_abx_trades_new_logos_for_the_installed_base_in_a_mature_market():
     mature = ("market.installed_base_share=0.3",)
     diffs = np.array([cached_run("abx", s, 78, 1500, mature).summary["new_logo_arr_usd"]
@@ -229,7 +249,8 @@ def test_e7_reverse_abx_trades_new_logos_for_the_installed_base_in_a_mature_mark
     assert diffs.mean() > 0 and stats.ttest_1samp(diffs, 0.0, alternative="greater").pvalue < 0.05
 
 
-def test_individual_tailoring_leaves_committees_further_apart_than_group_tailoring():
+@pytest.mark.slow
+def test_individual_tailoring_leaves_committees_further_apart_than_group_tailoring(small_config):
     """CAL-5.4: one shared narrative helps a committee agree; a different story for each member
     does not. Measured as the spread of opinions inside listed committees, paired over seeds."""
     def spread(tailoring: str, seed: int) -> float:

@@ -99,6 +99,9 @@ def test_cross_strategy_conditions_are_evaluated_per_world():
 
 
 # --------------------------------------------------------------------------- whole sweeps
+# Slow: the 24-run grid (three strategies, eight replications) and every test reading it, resuming
+# a killed sweep, and the design sweep. The quick set runs a two-run sweep end to end
+# (test_a_failing_run_is_recorded_and_the_sweep_goes_on).
 @pytest.fixture(scope="module")
 def grid_sweep(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("sweep") / "grid"
@@ -109,6 +112,7 @@ def grid_sweep(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_sweep_writes_a_catalog_and_a_report(grid_sweep):
     table = catalog.load(grid_sweep)
     assert len(table) == 24 and table.run_id.is_unique and (table.status == "ok").all()
@@ -120,6 +124,7 @@ def test_a_sweep_writes_a_catalog_and_a_report(grid_sweep):
     assert (grid_sweep / "strategies.png").is_file()
 
 
+@pytest.mark.slow
 def test_duckdb_reads_the_catalog(grid_sweep):
     import duckdb
 
@@ -128,6 +133,7 @@ def test_duckdb_reads_the_catalog(grid_sweep):
     assert n == 24 and 0 < mean < 3
 
 
+@pytest.mark.slow
 def test_replication_r_of_every_strategy_sees_the_same_world(grid_sweep):
     table = catalog.load(grid_sweep)
     assert table.groupby("replication").world_id.nunique().eq(1).all()
@@ -136,6 +142,7 @@ def test_replication_r_of_every_strategy_sees_the_same_world(grid_sweep):
         assert world.in_market_share.nunique() == 1 and world.arr_start_usd.nunique() == 1
 
 
+@pytest.mark.slow
 def test_paired_intervals_are_narrower_than_unpaired(grid_sweep):
     # End ARR is mostly the installed base every strategy shares in a world, so pairing through the
     # catalog's world_id must pay off even in this tiny sweep. (Pipeline in 400 accounts over 20 weeks

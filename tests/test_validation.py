@@ -7,8 +7,11 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.studies.validation import CONTRASTS, MISSES, evaluate, joint_counts, markdown
+
+pytestmark = pytest.mark.slow  # the evaluation runs the default scenario's patterns over several seeds
 
 SEEDS = 4
 DOC = Path(__file__).parents[1] / "docs" / "validation.md"
