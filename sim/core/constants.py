@@ -47,6 +47,12 @@ EXPANSION_PLAY_BASE = 0.5
 customer expands by 1.5 times the mean share, a barely adopted one by half."""
 RENEWAL_NOTICE_WEEKS = 13
 """Weeks before a contract ends that the 'renewal due' signal fires (one quarter)."""
+MARKETING_TOUCHED = 0.5
+"""Expected marketing touches per account in a week above which marketing has touched it (for 'pipeline
+influenced'): more likely touched than not."""
+MARKETING_TEAM_TOUCHES = 1.0
+"""Expected marketing touches per account in a week from which marketing counts as one of the teams
+on the account (for collisions)."""
 TRACKED_MARKETING_WEEKS = 13
 """Weeks back a marketing touch counts toward 'pipeline influenced' (one quarter)."""
 CHURN_OPINION_LOSS = 0.3

@@ -49,11 +49,10 @@ _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)"
 BETWEEN: list[tuple[str, Callable]] = [(f"Between weeks: {does}", getattr(ABXModel, name))
                                        for name, does in BETWEEN_WEEKS]
 #: Module aliases the phases use for the mechanism modules.
-_ALIASES = {"mem": "sim.core.mechanisms.members", "deals": "sim.core.mechanisms.deals",
-            "market": "sim.core.mechanisms.market", "cust": "sim.core.mechanisms.customers"}
+_ALIASES: dict[str, ModuleType] = {"mem": members, "deals": deals, "market": market, "cust": customers,
+                                   "delivery": delivery}
 #: Modules whose fixed constants the ODD lists.
 CONSTANT_MODULES: tuple[ModuleType, ...] = (constants, market, members, deals, customers, delivery)
-_VENDOR_FUNCTIONS = ("allocate", "collisions", "deliver_marketing")
 
 
 def qualname(obj: Callable) -> str:
@@ -149,12 +148,10 @@ def submodels_block() -> str:
         out += [f"#### 7.1.{number} {label}", "", f"Implemented by `{qualname(function)}`.", ""]
         if function.__doc__:
             out += [_doc(function), ""]
-        calls = list(dict.fromkeys(re.findall(r"\b(mem|deals|market|cust)\.(\w+)\(", source)))
-        calls += [("delivery", name) for name in _VENDOR_FUNCTIONS if re.search(rf"\b{name}\(", source)]
+        calls = list(dict.fromkeys(re.findall(rf"\b({'|'.join(_ALIASES)})\.(\w+)\(", source)))
         read = source
         for alias, name in calls:
-            module = importlib.import_module(_ALIASES.get(alias, "sim.core.mechanisms.delivery"))
-            fn = getattr(module, name)
+            fn = getattr(_ALIASES[alias], name)
             out += [f"- `{qualname(fn)}`", "", _quote(_doc(fn)), ""]
             read += inspect.getsource(fn)
         params = _params_read(read)

@@ -12,8 +12,8 @@ import numpy as np
 
 from sim.core import constants as k
 from sim.core.config import CHANNELS, TIERS, Channel
+from sim.core.mechanisms import delivery
 from sim.core.mechanisms import members as mem
-from sim.core.mechanisms.delivery import Delivery, allocate, collisions, deliver_marketing
 from sim.core.state import Play, Stage
 from sim.core.week import Touches, Week
 
@@ -40,14 +40,15 @@ def deliver(model: ABXModel, week: Week) -> None:
     plan, treat = week.plan, week.treatment
     n = model.n_accounts
     prospect = a.stage < Stage.OPPORTUNITY
-    week.sdr_work = allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
-    week.cs_work = allocate(plan.cs_priority, model.csm_headcount() * v.csm_book_accounts * k.CS_PROACTIVE_BOOK_SHARE)
+    week.sdr_work = delivery.allocate(np.where(prospect, plan.sales_priority, 0), v.n_sdr * v.sdr_accounts_week)
+    week.cs_work = delivery.allocate(plan.cs_priority,
+                                     model.csm_headcount() * v.csm_book_accounts * k.CS_PROACTIVE_BOOK_SHARE)
     open_opp = a.stage == Stage.OPPORTUNITY
     ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
     week.ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
 
-    d = deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v, v.marketing_budget_usd_year / 52.0,
-                          treat.research_cost_share)
+    d = delivery.deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v,
+                                   v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
     key = m.seat < k.KEY_CONTACT_SEATS
     sales_rate = (key * (week.sdr_work[m.acct] + week.cs_work[m.acct])
                   + k.AE_REACH_PER_WEEK * week.ae_effort[m.acct]).astype(np.float32)
@@ -68,23 +69,25 @@ def deliver(model: ABXModel, week: Week) -> None:
     theater[hit] = model.stream("theater").binomial(count[hit].astype(np.int64), p_sup[hit])
 
     mkt_acct = np.bincount(m.acct, mkt_rate, n)
-    n_teams = ((mkt_acct >= 1.0).astype(np.int64) + week.sdr_work + (week.ae_effort > 0) + week.cs_work)
+    marketing_team = (mkt_acct >= k.MARKETING_TEAM_TOUCHES).astype(np.int64)
+    n_teams = marketing_team + week.sdr_work + (week.ae_effort > 0) + week.cs_work
     t = Touches(
         idx=idx, count=count,
         effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
                 + organic * np.float32(k.SELF_SERVE_EFFECT)) / total,
         ads_share=d.expected[Channel.ADS, idx] / total, theater=theater,
-        collisions=collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent, model.stream("collisions")),
+        collisions=delivery.collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent,
+                                       model.stream("collisions")),
     )
     week.touches, week.depth_paid = t, d.depth
     touched_acct = np.bincount(acct, minlength=n) > 0
     a.touched |= touched_acct
-    a.ti_marketing[mkt_acct > 0.5] = w
+    a.ti_marketing[mkt_acct > k.MARKETING_TOUCHED] = w
     _record_delivery(model, week, d)
     model.story.log(w, touched_acct, "touches", lambda i: _touch_detail(model, i, t))
 
 
-def _record_delivery(model: ABXModel, week: Week, d: Delivery) -> None:
+def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
     """Book the week's touches, plays and spend (by channel, tier, team, research and intent data)."""
     a, m, v, rec, t, plan = model.accounts, model.members, model.cfg.vendor, model.recorder, week.touches, week.plan
     n = model.n_accounts
