@@ -41,7 +41,7 @@ def parameters_markdown() -> str:
              "Generated from `sim/core/config.py` and `sim/core/policies/` by "
              "`python -m sim.studies.reference > docs/parameters.md`; "
              "do not edit. Defaults are the schema's; market presets in `configs/market/` override some of them. "
-             "Sources are rows of `../shared/CALIBRATION.md`.", "", "## Run, market and vendor", "", *head]
+             "Sources are rows of `docs/sources.md`.", "", "## Run, market and vendor", "", *head]
     lines += [r for r in _rows(Config, "") if not r.startswith("| `strategy.")]
     for family, policies in REGISTRY.items():
         for name, cls in sorted(policies.items()):

@@ -36,10 +36,10 @@ SOURCE_CHECKS: dict[str, str] = {
         "quarter and 20% in a year, from firms switching provider about every five years. Checked: the default "
         "0.20/year is the row's figure, and the model opens 5.1% of windows per quarter (docs/validation.md). "
         "Pipeline is first of all a question of how many accounts are buying, which no strategy controls.",
-    "vendor.ae_open_opps": "second for pipeline (ST about 0.26). No row of CALIBRATION.md sources it: 15 open "
+    "vendor.ae_open_opps": "second for pipeline (ST about 0.26). No row of docs/sources.md sources it: 15 open "
         "opportunities per account executive is an assumption, and at the default headcount AE capacity is "
         "nearly full (about 126 of 150 open opportunities), so it caps pipeline. It is the most influential "
-        "unsourced parameter; a published AE-capacity benchmark should be added to CALIBRATION.md.",
+        "unsourced parameter; a published AE-capacity benchmark should be added to docs/sources.md.",
     "market.customers.churn_health_logit": "drives NRR (S1 about 0.6). Unsourced as a slope: CAL-3.2 and "
         "CAL-3.3 fix churn at neutral health (churn_base_year) and the GRR it should produce (the model's 92% "
         "sits on CAL-3.3's median), while this parameter sets how far health moves churn around it. Its "
@@ -123,7 +123,7 @@ def markdown(design: Design, result: dict[str, pd.DataFrame], n_runs: int) -> st
                   f"{r.S1:.3f} [{r.S1 - r.S1_conf:.3f}, {r.S1 + r.S1_conf:.3f}] |" for r in si.itertuples()]
     if SOURCE_CHECKS:
         lines += ["", "## The parameters that matter most, and their sources", "",
-                  "Each was checked against the row of `../shared/CALIBRATION.md` it cites (or found to cite none).",
+                  "Each was checked against the row of `docs/sources.md` it cites (or found to cite none).",
                   ""]
         lines += [f"- `{name}`: {text}" for name, text in SOURCE_CHECKS.items()]
     return "\n".join(lines) + "\n"
