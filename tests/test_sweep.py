@@ -229,3 +229,15 @@ def test_a_design_sweep_reports_sensitivity_and_scenario_discovery(tmp_path):
 def test_report_command_on_a_folder_without_a_catalog_fails_in_one_line(tmp_path):
     proc = subprocess.run([REPORT, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no catalog rows" in proc.stderr
+
+
+def test_conditions_are_read_not_executed():
+    runs = pd.DataFrame({"world_id": ["w1", "w2", "w3"], "strategy.name": ["abx"] * 3, "x": [1.0, 2.0, 3.0],
+                         "nrr": [0.9, 1.1, 0.95], "grr": [0.8, 0.95, 0.9]})
+    _, y = analysis.condition_frame(runs, ["x"], "nrr < 1.0 and not grr - 0.05 >= 0.85")
+    assert y.tolist() == [True, False, False]
+    for bad in ("__import__('os').system('true')", "nrr.__class__ < 1", "[nrr][0] < 1", "nrr <"):
+        with pytest.raises(ValueError, match="condition"):
+            analysis.condition_frame(runs, ["x"], bad)
+    with pytest.raises(ValueError, match="no metric or input named 'npr'"):
+        analysis.condition_frame(runs, ["x"], "npr < 1")

@@ -7,14 +7,16 @@ scikit-learn). Nothing here imports the model.
 
 from __future__ import annotations
 
-import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.sweep.condition import evaluate
+from sim.sweep.condition import names as condition_names
 from sim.sweep.designs import Design
 
 
@@ -100,29 +102,35 @@ def sensitivity(design: Design, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
     raise ValueError(f"no sensitivity analysis for a {design.kind} design")
 
 
-_CROSS = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b")
-
-
 def condition_frame(runs: pd.DataFrame, inputs: list[str], condition: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Inputs and the boolean outcome of ``condition`` (a pandas expression).
+    """Inputs and the boolean outcome of ``condition`` (:mod:`sim.sweep.condition`; never evaluated as code).
 
     A plain condition (``nrr < 1.0``) is evaluated per run. One that names strategies
     (``abx.pipeline_created_usd < abm.pipeline_created_usd``) is evaluated per world: the runs of
     each strategy in the same world and replication side by side.
     """
     strategies = set(runs["strategy.name"])
-    cross = [m for m in _CROSS.findall(condition) if m[0] in strategies]
+    cross = [name.split(".", 1) for name in condition_names(condition) if name.split(".", 1)[0] in strategies]
     if not cross:
         frame = runs.dropna(subset=inputs)
-        return frame[inputs].reset_index(drop=True), frame.eval(condition).to_numpy(dtype=bool)
+        return frame[inputs].reset_index(drop=True), evaluate(condition, _columns(frame, condition))
     metrics = sorted({metric for _, metric in cross})
     wide = runs.pivot_table(index="world_id", columns="strategy.name", values=metrics, aggfunc="first")
-    wide.columns = [f"{s}__{m}" for m, s in wide.columns]
+    wide.columns = [f"{s}.{m}" for m, s in wide.columns]
     first = runs.drop_duplicates("world_id").set_index("world_id")[inputs]
     wide = wide.join(first).dropna()
-    expr = _CROSS.sub(lambda m: f"{m.group(1)}__{m.group(2)}" if m.group(1) in strategies else m.group(0),
-                      condition)
-    return wide[inputs].reset_index(drop=True), wide.eval(expr).to_numpy(dtype=bool)
+    return wide[inputs].reset_index(drop=True), evaluate(condition, _columns(wide, condition))
+
+
+def _columns(frame: pd.DataFrame, condition: str) -> Callable[[str], np.ndarray]:
+    """Lookup of a condition's names in ``frame``'s columns (unknown names: one-line ``ValueError``)."""
+
+    def column(name: str) -> np.ndarray:
+        if name not in frame.columns:
+            raise ValueError(f"condition {condition!r}: no metric or input named {name!r}")
+        return frame[name].to_numpy()
+
+    return column
 
 
 @dataclass
