@@ -39,6 +39,12 @@ FROZEN = ["strategy=abx", "vendor.marketing_budget_usd_year=0", "vendor.n_sdr=0"
           "market.deals.veto_opinion=-1", "output.progress=false"]
 
 
+#: Renewals decided by the churn propensity alone: no health or market effect, no expansion or contraction.
+RENEWAL_BY_PROPENSITY_ONLY = ["market.customers.churn_health_logit=0", "market.customers.churn_in_market_logit=0",
+                              "market.customers.p_expand_base=0", "market.customers.p_contract_base=0",
+                              "strategy.orchestration.expansion_play=false"]
+
+
 def model_of(overrides: list[str]) -> ABXModel:
     return ABXModel(validate(compose_config(overrides)))
 
@@ -100,9 +106,8 @@ def test_a_constant_churn_hazard_gives_geometric_survival_and_the_implied_nrr(ch
     model = model_of([*FROZEN, "market.n_accounts=6000", "market.installed_base_share=0.5", "horizon_weeks=104",
                       "seed=3", f"market.customers.contract_weeks={contract}",
                       f"market.customers.churn_base_year=[{churn},{churn},{churn}]",
-                      "market.customers.churn_health_logit=0", "market.customers.churn_in_market_logit=0",
-                      "market.customers.p_expand_base=0", "market.customers.p_contract_base=0",
-                      "strategy.orchestration.expansion_play=false"])
+                      "market.customers.churn_polarization=0",
+                      *RENEWAL_BY_PROPENSITY_ONLY])
     a = model.accounts
     customers = a.stage >= Stage.ONBOARDING
     first_end = a.ti_contract_end[customers].astype(np.int64)
@@ -123,6 +128,32 @@ def test_a_constant_churn_hazard_gives_geometric_survival_and_the_implied_nrr(ch
     tolerance = Z * np.sqrt(implied * (1 - implied) / n_eff)
     assert abs(s["nrr"] - implied) < tolerance and s["grr"] == pytest.approx(s["nrr"])
     assert abs(s["logo_churn_rate"] - (1 - implied)) < Z * np.sqrt(implied * (1 - implied) / len(cohort_arr))
+
+
+def test_heterogeneous_churn_propensity_sorts_a_cohort_so_its_retention_rises_with_age():
+    """Shifted-beta-geometric limit (CAL-3.6): with health and market effects off, each customer
+    renews with its own 1 - propensity. Survival matches sum_i (1 - p_i) ** renewals_i, and the
+    cohort's renewal rate rises from the first year to the second although no account changes."""
+    contract = 4
+    model = model_of([*FROZEN, "market.n_accounts=8000", "market.installed_base_share=0.5", "horizon_weeks=104",
+                      "seed=5", f"market.customers.contract_weeks={contract}",
+                      "market.customers.churn_base_year=[0.1,0.1,0.1]", "market.customers.churn_polarization=0.5",
+                      *RENEWAL_BY_PROPENSITY_ONLY])
+    a = model.accounts
+    customers = a.stage >= Stage.ONBOARDING
+    p_churn = a.churn_propensity[customers].astype(np.float64)
+    first_end = a.ti_contract_end[customers].astype(np.int64)
+    alive_at = []
+    for week in (52, 104):
+        while model.steps < week:
+            model.step()
+        renewals = np.maximum(0, (week - 1 - first_end) // contract + 1)
+        p_alive = (1 - p_churn) ** renewals
+        alive = (a.stage[customers] >= Stage.ONBOARDING).sum()
+        assert abs(alive - p_alive.sum()) < Z * np.sqrt((p_alive * (1 - p_alive)).sum()), (week, alive)
+        alive_at.append(alive)
+    first_year, second_year = alive_at[0] / customers.sum(), alive_at[1] / alive_at[0]
+    assert second_year > first_year + 0.03, (first_year, second_year)
 
 
 @pytest.mark.slow

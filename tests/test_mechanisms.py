@@ -218,11 +218,30 @@ def test_progress_rate_analytic_values():
 
 
 def test_no_decision_probability_limits():
-    c = np.array([0.0, 1.0, 0.5])
-    done = deals.p_no_decision(c, np.ones(3), D)
-    assert done.tolist() == pytest.approx([D.no_decision_base, 0.0, D.no_decision_base / 2])
-    unfinished = deals.p_no_decision(c, np.zeros(3), D)
-    assert (unfinished > done).all() and (unfinished <= 1).all()
+    agree = np.array([1.0, 0.0, 0.7])
+    done = deals.p_no_decision(agree, np.ones(3))
+    assert done.tolist() == pytest.approx([0.0, 1.0, 0.3])
+    unfinished = deals.p_no_decision(agree, np.zeros(3))
+    assert unfinished.tolist() == pytest.approx([0.5, 1.0, 0.65])
+
+
+def test_every_member_is_one_more_chance_to_hold_out():
+    """Committees of 1..8 unengaged members of standing 1: nobody holds out with (1 - h) ** size;
+    an engaged member who fully agrees never holds out, one who fully disagrees does with h."""
+    h = 0.1
+    sizes = np.arange(1, 9)
+    acct = np.repeat(np.arange(len(sizes)), sizes)
+    agree = deals.p_nobody_holds_out(np.zeros(len(acct)), np.zeros(len(acct), bool), np.ones(len(acct)),
+                                     acct, len(sizes), h)
+    assert agree.tolist() == pytest.approx((1 - h) ** sizes)
+    engaged = deals.p_nobody_holds_out(np.array([1.0, -1.0]), np.ones(2, bool), np.ones(2), np.arange(2), 2, h)
+    assert engaged.tolist() == pytest.approx([1.0, 1 - h])
+    # standing weighs: one member of standing 2 counts as two
+    assert deals.p_nobody_holds_out(np.zeros(1), np.zeros(1, bool), np.array([2.0]), np.zeros(1, int), 1, h)[0] \
+        == pytest.approx((1 - h) ** 2)
+    # a certain holdout (h = 1) gives exactly 0, not a NaN
+    assert deals.p_nobody_holds_out(np.zeros(1), np.zeros(1, bool), np.ones(1), np.zeros(1, int), 1, 1.0)[0] \
+        == pytest.approx(0.0, abs=1e-9)
 
 
 def test_win_probability_rises_with_support_coverage_and_fit():

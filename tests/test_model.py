@@ -246,7 +246,7 @@ def test_siloed_teams_collide_and_signal_routing_does_not(abm_run, abx_run):
 def test_theater_emerges_when_the_budget_cannot_pay_for_the_research_a_claim_promises(small_run):
     """Researched personalization claims only what it researches; starve the budget and research
     thins while the claim stays: theater appears and trust falls, with no theater knob."""
-    full = small_run("abx", 0, 52, 1500)
+    full = small_run("abx", 0, 52, 1500, ("vendor.marketing_budget_usd_year=2000000",))
     starved = small_run("abx", 0, 52, 1500, ("vendor.marketing_budget_usd_year=200000",))
     generic = small_run("channel", 0, 52, 1500)
     assert full.summary["theater_share"] < 0.02

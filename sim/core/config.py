@@ -60,6 +60,27 @@ def default_tier_size(size_at_10k: int, n_accounts: int) -> int:
 OmegaConf.register_new_resolver("abx_tier", default_tier_size, replace=True)
 
 
+def sized_to_market(value: float, sized_for: int, n_accounts: int) -> float:
+    """A vendor figure (budget or headcount) stated for a market of ``sized_for`` accounts, scaled in
+    proportion to a market of ``n_accounts``: a vendor selling into a fifth of the market has a
+    fifth of the budget and team. Headcounts (given as integers) round to whole people and keep at
+    least one when the figure has any.
+
+    Market presets use it as ``${abx_sized:8,10000,${market.n_accounts}}``; an explicit value
+    (``vendor.n_sdr=3``) replaces it.
+
+    >>> sized_to_market(8, 10_000, 2_000), sized_to_market(8, 10_000, 100), sized_to_market(5e6, 10_000, 2_000)
+    (2, 1, 1000000.0)
+    """
+    scaled = value * int(n_accounts) / int(sized_for)
+    if isinstance(value, int):
+        return max(round(scaled), 1 if value > 0 else 0)
+    return float(scaled)
+
+
+OmegaConf.register_new_resolver("abx_sized", sized_to_market, replace=True)
+
+
 # --------------------------------------------------------------------------------------- market
 @dataclass
 class BuyerConfig:
@@ -145,10 +166,13 @@ class DealConfig:
                                  doc="log-odds added per unit of true ICP fit")
     competitor_strength: float = param(0.0, lo=-10, hi=10, unit="logit",
                                        doc="log-odds taken away by competitors' strength in this market")
-    no_decision_base: float = param(0.3, lo=0, hi=1, unit="probability",
-                                    doc="chance a deal ends in no decision at zero consensus",
-                                    source="CAL-1.3 (unhealthy conflict)")
-    deal_size_coverage: float = param(0.6, lo=0, hi=5, unit="share of ACV",
+    p_holdout: float = param(0.06, lo=0, hi=1, unit="probability/member",
+                             doc="chance that one member of average standing who is not engaged holds the "
+                                 "group to the status quo when it decides (an engaged member holds out in "
+                                 "proportion to their disagreement); every member can, so bigger committees "
+                                 "decide less often",
+                             source="CAL-1.13 (compounding); level set with the win rate (CAL-2.4, 2.5)")
+    deal_size_coverage: float = param(0.6, lo=0, hi=1, unit="share of ACV",
                                       doc="deal = potential ACV * (1 - this + this * coverage)")
     veto_opinion: float = param(-0.2, lo=-1, hi=1, unit="opinion",
                                 doc="a member with veto power and opinion below this stalls the deal")
@@ -169,10 +193,17 @@ class CustomerConfig:
                                       doc="weekly adoption gain with full CS coverage")
     adoption_drift_week: float = param(0.004, lo=0, hi=1, unit="share/week",
                                        doc="weekly adoption erosion without attention")
-    churn_base_year: list[float] = param([0.28, 0.15, 0.07], lo=0, hi=1, length=3,
+    churn_base_year: list[float] = param([0.40, 0.25, 0.12], lo=0, hi=1, length=3,
                                          unit="probability/renewal",
-                                         doc="renewal churn chance at average health, per segment",
+                                         doc="mean churn propensity of a new customer (its chance of leaving "
+                                             "at a renewal at average health), per segment; survivors' "
+                                             "propensities are lower, so a mature base churns less",
                                          source="CAL-3.2, CAL-3.3")
+    churn_polarization: float = param(0.25, lo=0, hi=0.9, unit="0-1",
+                                      doc="spread of churn propensity across accounts: Beta distributed "
+                                          "around churn_base_year with polarization 1/(a+b+1) (0: every "
+                                          "account alike; near 1: each either stays or leaves)",
+                                      source="CAL-3.6 (fitted cohorts 0.18-0.35)")
     churn_health_logit: float = param(4.0, lo=0, hi=50, unit="logit/unit",
                                       doc="how strongly low health raises churn at renewal")
     churn_in_market_logit: float = param(1.0, lo=0, hi=20, unit="logit",
@@ -181,8 +212,15 @@ class CustomerConfig:
     p_expand_base: float = param(0.15, lo=0, hi=1, unit="probability/renewal",
                                  doc="chance of expansion at renewal at average health",
                                  source="CAL-3.3 (15-16% of new value from upsell)")
-    expansion_share_mean: float = param(0.2, lo=0, hi=5, unit="share of ARR",
-                                        doc="mean size of an expansion relative to current ARR")
+    expansion_headroom: list[float] = param([0.3, 0.6, 1.2], lo=0, hi=20, length=3,
+                                            unit="share of ACV potential",
+                                            doc="mean whitespace beyond the first deal, per segment: an "
+                                                "account's wallet is its ACV potential times 1 + "
+                                                "Exponential(mean = this); bigger organisations have more "
+                                                "teams and units to expand into", source="CAL-3.2, CAL-3.7")
+    expansion_whitespace_share: float = param(0.1, lo=0, hi=1, unit="share of whitespace",
+                                              doc="mean share of the remaining whitespace (wallet - ARR) one "
+                                                  "expansion takes")
     p_contract_base: float = param(0.12, lo=0, hi=1, unit="probability/renewal",
                                    doc="chance of contraction at renewal at average health")
     contraction_share_mean: float = param(0.2, lo=0, hi=1, unit="share of ARR",
@@ -260,18 +298,19 @@ class VendorConfig:
                                       doc="effect of an SDR/AE/CS conversation on a member")
     n_marketers: int = param(6, lo=0, hi=100_000, unit="people", doc="marketing headcount",
                              source="CAL-4.1, CAL-4.2")
-    n_sdr: int = param(8, lo=0, hi=100_000, unit="people", doc="sales development headcount")
+    n_sdr: int = param(8, lo=0, hi=100_000, unit="people", doc="sales development headcount",
+                       source="CAL-7.2 (1 SDR per 1.5-3.4 AEs)")
     sdr_accounts_week: float = param(25.0, lo=0, hi=10_000, unit="accounts/person/week",
                                      doc="accounts one SDR can work in a week")
     n_ae: int = param(10, lo=0, hi=100_000, unit="people", doc="account executive headcount")
     ae_open_opps: float = param(15.0, lo=0, hi=10_000, unit="deals/person",
-                                doc="open opportunities one AE can work at once")
+                                doc="open opportunities one AE can work at once", source="CAL-7.1")
     n_csm: int = param(6, lo=0, hi=100_000, unit="people",
                        doc="customer success headcount (the minimum, when CS hires to its book)")
     csm_hire_to_book: bool = param(True, unit="flag", doc="CS hires as the customer base grows, keeping "
                                    "csm_book_accounts per head (n_csm is then the minimum)")
     csm_book_accounts: float = param(50.0, lo=1, hi=10_000, unit="accounts/person",
-                                     doc="customers one CSM can cover fully")
+                                     doc="customers one CSM can cover fully", source="CAL-7.3")
     exec_hours_week: float = param(6.0, lo=0, hi=168, unit="hours/week",
                                    doc="executive sponsor hours available per week")
     exec_hours_per_play: float = param(2.0, lo=0.1, hi=168, unit="hours",

@@ -43,8 +43,8 @@ EXPANSION_SIZE_SPREAD = 0.5
 MAX_CONTRACTION_SHARE = 0.9
 """Largest share of ARR a contraction can remove (a contraction is not a churn)."""
 EXPANSION_PLAY_BASE = 0.5
-"""Size of an expansion play as ``expansion_share_mean * (this + adoption)`` of ARR: a fully adopted
-customer expands by 1.5 times the mean share, a barely adopted one by half."""
+"""Size of an expansion play as ``expansion_whitespace_share * (this + adoption)`` of the remaining
+whitespace: a fully adopted customer takes 1.5 times the mean share, a barely adopted one half."""
 RENEWAL_NOTICE_WEEKS = 13
 """Weeks before a contract ends that the 'renewal due' signal fires (one quarter)."""
 MARKETING_TOUCHED = 0.5
@@ -61,3 +61,13 @@ REFERRAL_OPINION_GAIN = 0.3
 """Share of the distance to full opinion a peer's referral closes."""
 REFERRAL_TRUST_GAIN = 0.1
 """Share of the distance to full trust a peer's referral closes."""
+REFERRAL_ENGAGEMENT_GAIN = 0.5
+"""Share of the distance to full engagement a peer's referral closes for the referred account's key
+contacts (economic buyer and champion): a recommendation from a customer they know gets them to look.
+Fixed: how often referrals happen (``p_referral_week``, ``advocate_health``) is the parameter."""
+SMALL_COMMITTEE_MAX = 5
+"""Largest committee (members) counted as small when no-decision is reported by committee size. Fixed:
+a reporting convention (the lower end of CAL-1.3's 5-16)."""
+LARGE_COMMITTEE_MIN = 8
+"""Smallest committee (members) counted as large when no-decision is reported by committee size. Fixed:
+a reporting convention (the upper half of CAL-1.4's typical 6-10)."""

@@ -126,6 +126,10 @@ class Accounts(Table):
     acv_potential: np.ndarray = var("float64", DRAWN, "USD/year", "what the account could spend per year")
     fit_true: np.ndarray = var("float32", DRAWN, "0-1", "true ICP fit")
     fit_obs: np.ndarray = var("float32", DRAWN, "0-1", "fit as the vendor's data shows it")
+    wallet_usd: np.ndarray = var("float64", DRAWN, "USD/year", "the most the account could spend per year once "
+                                 "every team and unit uses the product (ACV potential plus whitespace)")
+    churn_propensity: np.ndarray = var("float32", DRAWN, "probability/renewal",
+                                       "trait: the account's chance of leaving at a renewal at average health")
     m_start: np.ndarray = var("int64", DRAWN, "member index", "first member of the committee")
     m_count: np.ndarray = var("int64", DRAWN, "members", "committee size")
     in_market: np.ndarray = var("bool", DRAWN, "flag", "inside a buying window")
@@ -157,6 +161,8 @@ class Accounts(Table):
     ti_opp: np.ndarray = var("int32", NEVER, "week", "latest opportunity-creation week")
     ti_close: np.ndarray = var("int32", NEVER, "week", "latest new-logo decision week")
     ti_customer: np.ndarray = var("int32", DRAWN, "week", "week the account became a customer")
+    renewals: np.ndarray = var("int16", DRAWN, "renewals", "renewals the current customer has made (its tenure in "
+                               "contract terms; 0 for a new customer)")
     ti_churn: np.ndarray = var("int32", NEVER, "week", "latest churn week")
     ti_expansion: np.ndarray = var("int32", LONG_AGO, "week",
                                    "latest expansion decision week (play closed or renewal uplift)")

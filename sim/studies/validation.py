@@ -48,15 +48,23 @@ CONTRASTS = [
 
 #: Patterns the default scenario is known not to reproduce, and why (see docs/calibration-notes.md).
 MISSES = {
+    "MQA -> opportunity (share of MQAs)": "The metric now counts only opportunities opened on an MQA (it "
+                                          "used to divide every opportunity, intent- and inbound-sourced "
+                                          "too, by the MQAs). Sales qualifies only accounts inside a buying "
+                                          "window (deals.p_qualify), and most MQAs engage outside one, so "
+                                          "about 17% convert; CAL-2.1's funnel counts hand-raisers, who are "
+                                          "mostly in market.",
     "mid-market GRR": "GRR comes out at about 93%, above CAL-3.2's mid-market 80-90% but where CAL-3.3 (KBCM, "
-                      "median gross dollar churn about 8%) puts it: the two sources disagree. Health, which "
-                      "pulls churn below market.customers.churn_base_year, stays up because CS hires to its "
-                      "book (vendor.csm_hire_to_book); with a fixed CS headcount GRR falls.",
+                      "median gross dollar churn about 8%) and CAL-3.7 (SaaS Capital, median gross retention "
+                      "90-93%) put it: the sources disagree. The installed base is mature, so the churn-prone "
+                      "have already left (CAL-3.6), and health stays up because CS hires to its book "
+                      "(vendor.csm_hire_to_book); with a fixed CS headcount GRR falls.",
     "upsell share of new contract value": "ABX keeps CS in the motion: expansion-ready customers get an "
                                           "expansion play (at most every 26 weeks) on top of expansion at "
-                                          "renewal, so upsell is about 40% of new contract value against "
-                                          "KBCM's 15-16% median, which describes firms that mostly run no "
-                                          "such plays (ABM, which expands only at renewal, lands at 19%).",
+                                          "renewal, each drawing on the account's whitespace, so upsell is "
+                                          "about 45% of new contract value, above KBCM's 16% (2015) and 37% "
+                                          "(2018) medians, which describe firms that mostly run no such "
+                                          "plays.",
     "1:1 marketing spend per account per year (USD)": "The outcomes measurement policy moves budget off the "
                                                       "1:1 tier, which returns the least per dollar within "
                                                       "three years (experiment E3); with "

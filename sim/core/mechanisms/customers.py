@@ -29,12 +29,12 @@ base rates. Fixed, not a parameter: it centres the health index; the base rates 
 ``churn_health_logit`` are the calibrated parameters (CAL-3.2, CAL-3.3)."""
 EXPANSION_MIN_ADOPTION = 0.75
 """Adoption above which a customer is ready for an expansion play (0-1). Fixed, not a parameter: a
-readiness rule of thumb without a published source; expansion volume is calibrated through
-``expansion_share_mean`` (CAL-3.3)."""
+readiness rule of thumb without a published source; expansion volume is set by the whitespace
+(``expansion_headroom``, ``expansion_whitespace_share``; CAL-3.3, CAL-3.7)."""
 EXPANSION_MIN_HEALTH = 0.7
 """Health above which a customer is ready for an expansion play (0-1, above ``NEUTRAL_HEALTH``). Fixed,
-not a parameter: a readiness rule of thumb without a published source; expansion volume is calibrated
-through ``expansion_share_mean`` (CAL-3.3)."""
+not a parameter: a readiness rule of thumb without a published source; expansion volume is set by the
+whitespace (``expansion_headroom``, ``expansion_whitespace_share``; CAL-3.3, CAL-3.7)."""
 EXPANSION_COOLDOWN_WEEKS = 26
 """Weeks after an expansion before the customer can be ready for another (half a year). Fixed, not a
 parameter: a pacing convention (one expansion per half-year at most), not a behaviour with a source."""
@@ -57,42 +57,54 @@ def health(adoption: np.ndarray, opinion: np.ndarray, trust: np.ndarray) -> np.n
             + HEALTH_WEIGHT_TRUST * trust).astype(np.float32)
 
 
-def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, churn_base: np.ndarray | float,
+def renewal_probabilities(hlth: np.ndarray, in_market: np.ndarray, propensity: np.ndarray | float,
                           c: CustomerConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chances at renewal of (churn, expand, contract) given health (CAL-3.2, CAL-3.3).
+    """Chances at renewal of (churn, expand, contract) given the account's churn propensity and its
+    health (CAL-3.2, CAL-3.3, CAL-3.6).
 
-    Each is a logistic around its base rate at neutral health ``h0 = NEUTRAL_HEALTH``; a customer
-    evaluating competitors (in market) is likelier to churn. Expansion and contraction apply to
-    renewing customers. With ``g = h0 - health`` and ``k = churn_health_logit``:
-    ``churn = logistic(logit(churn_base) + k * g + churn_in_market_logit * in_market)``,
+    Each is a logistic around its base rate at neutral health ``h0 = NEUTRAL_HEALTH``; the churn
+    base rate is the account's own propensity (a trait, :func:`~sim.core.mechanisms.market.draw_churn_propensity`),
+    and a customer evaluating competitors (in market) is likelier to churn. Expansion and
+    contraction apply to renewing customers. With ``g = h0 - health`` and ``k = churn_health_logit``:
+    ``churn = logistic(logit(propensity) + k * g + churn_in_market_logit * in_market)``,
     ``expand = logistic(logit(p_expand_base) - k * g)``,
     ``contract = logistic(logit(p_contract_base) + k * g)``.
     """
     gap = NEUTRAL_HEALTH - hlth
-    churn = logistic(np.log(churn_base / (1 - churn_base)) + c.churn_health_logit * gap
+    churn = logistic(np.log(propensity / (1 - propensity)) + c.churn_health_logit * gap
                      + c.churn_in_market_logit * in_market)
     expand = logistic(logit(c.p_expand_base) - c.churn_health_logit * gap)
     contract = logistic(logit(c.p_contract_base) + c.churn_health_logit * gap)
     return churn, expand, contract
 
 
-def p_expansion_win(hlth: np.ndarray, c: CustomerConfig) -> np.ndarray:
-    """Chance an expansion opportunity closes: even at neutral health, likelier when healthier.
-
-    ``logistic(churn_health_logit * (health - NEUTRAL_HEALTH))``.
+def p_expansion_win(hlth: np.ndarray, nobody_holds_out: np.ndarray, c: CustomerConfig) -> np.ndarray:
+    """Chance an expansion opportunity closes: a committee-light decision. Only the key contacts
+    (economic buyer and champion) decide, so ``nobody_holds_out`` is
+    :func:`~sim.core.mechanisms.deals.p_nobody_holds_out` over those two; the customer's health
+    makes it likelier: ``nobody_holds_out * logistic(churn_health_logit * (health - NEUTRAL_HEALTH))``.
     """
-    return logistic(c.churn_health_logit * (hlth - NEUTRAL_HEALTH))
+    return nobody_holds_out * logistic(c.churn_health_logit * (hlth - NEUTRAL_HEALTH))
 
 
-def expansion_ready(adoption: np.ndarray, hlth: np.ndarray, arr: np.ndarray, acv_potential: np.ndarray,
+def expansion_amount(arr: np.ndarray, wallet: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    """Size of an expansion, USD/year: ``share`` of the remaining whitespace ``max(wallet - arr, 0)``.
+
+    Expansion draws on the room the account has left, so it shrinks as the account grows into its
+    wallet and is larger in bigger organisations (CAL-3.7). ``share`` is at most 1.
+    """
+    return np.maximum(wallet - arr, 0.0) * np.minimum(share, 1.0)
+
+
+def expansion_ready(adoption: np.ndarray, hlth: np.ndarray, arr: np.ndarray, wallet: np.ndarray,
                     weeks_since_expansion: np.ndarray) -> np.ndarray:
-    """A customer ready to expand: well adopted, healthy, with room to grow (ARR below its
-    potential), and no recent expansion.
+    """A customer ready to expand: well adopted, healthy, with whitespace left (ARR below its
+    wallet), and no recent expansion.
 
-    ``adoption > EXPANSION_MIN_ADOPTION and health > EXPANSION_MIN_HEALTH and arr < acv_potential
+    ``adoption > EXPANSION_MIN_ADOPTION and health > EXPANSION_MIN_HEALTH and arr < wallet
     and weeks_since_expansion >= EXPANSION_COOLDOWN_WEEKS`` (0.75, 0.7, 26 weeks).
     """
-    return ((adoption > EXPANSION_MIN_ADOPTION) & (hlth > EXPANSION_MIN_HEALTH) & (arr < acv_potential)
+    return ((adoption > EXPANSION_MIN_ADOPTION) & (hlth > EXPANSION_MIN_HEALTH) & (arr < wallet)
             & (weeks_since_expansion >= EXPANSION_COOLDOWN_WEEKS))
 
 

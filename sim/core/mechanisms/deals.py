@@ -31,7 +31,7 @@ the shape of a functional form whose pace the calibrated ``cycle_weeks`` sets (C
 REL_DECIDE_NO_PROGRESS = 0.5
 """Chance that a buyer whose window closes before any evaluation progress decides at all, relative to
 a buyer who finished the evaluation (0-1; 0.5: decides half as often). Fixed, not a parameter: the
-shape of a functional form whose level the calibrated ``no_decision_base`` sets (CAL-1.3, CAL-2.7)."""
+shape of a functional form whose level the calibrated ``p_holdout`` sets (CAL-1.11, CAL-2.7)."""
 
 
 def logistic(x: np.ndarray | float) -> np.ndarray:
@@ -104,17 +104,35 @@ def progress_rate(cycle_weeks: np.ndarray, consensus: np.ndarray, effort: np.nda
             / cycle_weeks).astype(np.float32)
 
 
-def p_no_decision(consensus: np.ndarray, progress: np.ndarray, d: DealConfig) -> np.ndarray:
+def p_nobody_holds_out(opinion: np.ndarray, engaged: np.ndarray, standing: np.ndarray, acct: np.ndarray,
+                       n_accounts: int, p_holdout: float) -> np.ndarray:
+    """Chance per account that no member holds the group to the status quo when it decides (0-1).
+
+    Each member can keep the group from deciding: one who is not engaged with the vendor holds out
+    with ``p_holdout``, an engaged one in proportion to their disagreement ``(1 - opinion) / 2``.
+    ``standing`` weighs each member (1 on average in a committee: in a new-logo deal the member's
+    influence times the committee's size), so
+    ``P = prod_i (1 - p_holdout * d_i) ** standing_i`` with ``d_i = 1`` if not engaged, else
+    ``(1 - opinion_i) / 2``. Every extra member is one more chance to stall, so agreement gets
+    harder as committees grow (CAL-1.13: the chance of a purchase fell from 81% for one decision
+    maker to 31% for six; CAL-1.10, CAL-1.11). Arrays are per member of the deciding committees.
+    """
+    disagree = np.where(engaged, (1.0 - opinion) / 2.0, 1.0)
+    stays = np.maximum(1.0 - p_holdout * disagree, 1e-12)
+    return np.exp(np.bincount(acct, standing * np.log(stays), n_accounts))
+
+
+def p_no_decision(nobody_holds_out: np.ndarray, progress: np.ndarray) -> np.ndarray:
     """Chance a deal ends with the status quo when the buyer decides.
 
-    ``1 - (1 - base * (1 - consensus)) * (r + (1 - r) * min(progress, 1))`` with
-    ``r = REL_DECIDE_NO_PROGRESS`` (0.5): a finished evaluation ends in no decision with
-    ``base * (1 - consensus)``; a buyer whose window closes before the evaluation finished
-    (progress < 1) is likelier to keep the status quo, up to twice as likely to decide nothing at
-    zero progress (CAL-1.3, CAL-2.7).
+    ``1 - nobody_holds_out * (r + (1 - r) * min(progress, 1))`` with ``r = REL_DECIDE_NO_PROGRESS``
+    (0.5): a finished evaluation ends in no decision when someone holds out
+    (:func:`p_nobody_holds_out`); a buyer whose window closes before the evaluation finished
+    (progress < 1) is likelier to keep the status quo, deciding half as often at zero progress
+    (CAL-1.11, CAL-2.7).
     """
     decide = REL_DECIDE_NO_PROGRESS + (1.0 - REL_DECIDE_NO_PROGRESS) * np.minimum(progress, 1.0)
-    return 1.0 - (1.0 - d.no_decision_base * (1.0 - consensus)) * decide
+    return 1.0 - nobody_holds_out * decide
 
 
 def p_win(support: np.ndarray, coverage: np.ndarray, fit: np.ndarray, d: DealConfig) -> np.ndarray:

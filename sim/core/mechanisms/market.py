@@ -25,6 +25,10 @@ INFLUENCE_SIGMA = 0.3
 normalised per committee. Fixed: only the ordering of roles is asserted, no source sizes the spread."""
 INSTALLED_ARR_SHARE = (0.6, 1.0)
 """Range (uniform) of an installed customer's ARR as a share of its ACV potential at week 0."""
+INSTALLED_MAX_RENEWALS = 5
+"""Most renewals an installed customer has behind it at week 0 (its tenure in contract terms is uniform
+on 0..this): a base built over about five years, at the rate firms change provider (CAL-6.1). Fixed: it
+sets where the run starts, not how customers behave."""
 INSTALLED_ADOPTION_BETA = (6.0, 3.0)
 """Beta shape of installed customers' adoption at week 0 (mean 0.67): customers in place for a while."""
 INSTALLED_AWARENESS = 0.8
@@ -113,6 +117,35 @@ def draw_skepticism(role: np.ndarray, mean: float, rng: np.random.Generator) -> 
     return np.clip(base + ROLE_SKEPTICISM[role], 0.0, 1.0)
 
 
+def draw_churn_propensity(mean: np.ndarray, polarization: float, renewals: np.ndarray,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Each account's churn propensity: ``Beta(a, b + renewals)`` with ``a = mean (1 - phi) / phi``
+    and ``b = (1 - mean) (1 - phi) / phi``, where ``mean`` is its segment's ``churn_base_year`` and
+    ``phi = 1 / (a + b + 1)`` the polarization (the shifted-beta-geometric model of CAL-3.6).
+
+    A new customer draws from ``Beta(a, b)``; one that has already renewed ``renewals`` times is a
+    survivor, and by Bayes' rule survivors' propensities are ``Beta(a, b + renewals)``: churn-prone
+    accounts leave first, so a cohort's retention rises with its age although no account changes.
+    At ``phi = 0`` every account has the mean. Clipped to 1e-6..1 - 1e-6 so its log-odds are finite.
+    """
+    mean = np.clip(mean, 1e-6, 1.0 - 1e-6)
+    if polarization <= 0:
+        return mean.astype(np.float32)
+    scale = (1.0 - polarization) / polarization
+    drawn = rng.beta(mean * scale, (1.0 - mean) * scale + renewals)
+    return np.clip(drawn, 1e-6, 1.0 - 1e-6).astype(np.float32)
+
+
+def draw_wallet(acv: np.ndarray, headroom_mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The most an account could spend per year: ``acv * (1 + Exponential(headroom_mean))``, USD/year.
+
+    The first deal lands at most the ACV potential; the whitespace beyond it (more teams, units and
+    products) is what expansions draw on. Its mean scales with the segment (``expansion_headroom``:
+    bigger organisations have more room, CAL-3.7) and it varies across accounts.
+    """
+    return acv * (1.0 + headroom_mean * rng.standard_exponential(len(acv)))
+
+
 def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) -> tuple[Accounts, Members]:
     """Draw the accounts, their committees and the installed base at week 0 (the ``market`` stream)."""
     n = m.n_accounts
@@ -148,12 +181,17 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     reach = draw_reach(role, np.asarray(v.channel_reach, dtype=np.float32), rng)
     skepticism = draw_skepticism(role, m.buyers.skepticism_mean, rng)
     is_cust = customer[acct]
+    cc = m.customers
+    renewals = np.where(customer, rng.integers(0, INSTALLED_MAX_RENEWALS + 1, n), 0)
+    propensity = draw_churn_propensity(np.asarray(cc.churn_base_year)[segment], cc.churn_polarization, renewals, rng)
+    wallet = draw_wallet(acv, np.asarray(cc.expansion_headroom)[segment], rng)
 
     accounts = Accounts.create(
         n, segment=segment, industry=industry, acv_potential=acv, fit_true=fit_true, fit_obs=fit_obs,
+        wallet_usd=wallet, churn_propensity=propensity,
         m_start=m_start, m_count=size, in_market=in_market, ti_window_end=ti_window_end,
         stage=np.where(customer, Stage.CUSTOMER, Stage.TARGET), arr=arr, ti_contract_end=ti_contract_end,
-        adoption=adoption, ti_customer=np.where(customer, 0, NEVER),
+        adoption=adoption, ti_customer=np.where(customer, 0, NEVER), renewals=renewals,
     )
     members = Members.create(
         n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,

@@ -67,7 +67,8 @@ def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trus
     A member at baseline trust and without fatigue takes a touch at face value (1); lower trust
     discounts every touch, earned trust amplifies it.
     """
-    rel_trust = np.power(trust / max(trust_baseline, 1e-6), trust_power)
+    with np.errstate(over="ignore"):  # a baseline near 0 makes the ratio huge; the cap below applies anyway
+        rel_trust = np.minimum(np.power(trust / max(trust_baseline, 1e-6), trust_power), np.float32(1e30))
     return np.minimum(rel_trust * (1.0 - fatigue), MAX_RECEPTIVITY).astype(np.float32)
 
 
@@ -145,10 +146,12 @@ def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.nd
                    n_accounts: int, rate: float | np.ndarray) -> np.ndarray:
     """Opinions converge inside a committee: each member moves ``rate`` (a number, or one per
     member) of the way toward the committee's opinion weighted by influence and engagement
-    (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2)."""
+    (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2).
+    The rate is capped at 1: a member can move all the way to the committee's view, never past it
+    (a strong spread times a tailoring multiplier would otherwise overshoot and leave -1..1)."""
     w = influence * (SPREAD_WEIGHT_UNENGAGED + engagement)
     mean = account_mean(opinion, w, acct, n_accounts)
-    return (opinion + rate * (mean[acct] - opinion)).astype(np.float32)
+    return (opinion + np.minimum(rate, 1.0) * (mean[acct] - opinion)).astype(np.float32)
 
 
 def committee_view(engagement: np.ndarray, opinion: np.ndarray, influence: np.ndarray, acct: np.ndarray,

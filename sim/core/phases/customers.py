@@ -8,8 +8,9 @@ import numpy as np
 
 from sim.core import constants as k
 from sim.core.mechanisms import customers as cust
+from sim.core.mechanisms import deals
 from sim.core.mechanisms import members as mem
-from sim.core.state import Stage
+from sim.core.state import NEVER, Stage
 from sim.core.week import Week
 
 if TYPE_CHECKING:
@@ -44,17 +45,20 @@ def renew(model: ABXModel, week: Week) -> None:
     a, m, rec, rng, w = model.accounts, model.members, model.recorder, model.stream("renewals"), week.w
     cc, n = model.cfg.market.customers, model.n_accounts
     due = (a.stage >= Stage.ONBOARDING) & (a.ti_contract_end == w)
-    churn_base = np.asarray(cc.churn_base_year)[a.segment]
-    p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health, a.in_market, churn_base, cc)
+    p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health, a.in_market, a.churn_propensity, cc)
     u = rng.random((3, n))
     churn = due & (u[0] < p_churn)
     expand = due & ~churn & (u[1] < p_expand)
     contract = due & ~churn & ~expand & (u[2] < p_contract)
     size = rng.uniform(1.0 - k.EXPANSION_SIZE_SPREAD, 1.0 + k.EXPANSION_SIZE_SPREAD, n)
-    up = np.where(expand, a.arr * cc.expansion_share_mean * size, 0.0)
+    up = np.where(expand, cust.expansion_amount(a.arr, a.wallet_usd, cc.expansion_whitespace_share * size), 0.0)
     down = np.where(contract, a.arr * np.minimum(cc.contraction_share_mean * size, k.MAX_CONTRACTION_SHARE), 0.0)
     lost_arr = np.where(churn, a.arr, 0.0)
     a.arr = a.arr + up - down - lost_arr
+    first = a.renewals == 0
+    rec.add("renewals_first", int((due & first).sum()))
+    rec.add("churned_first", int((churn & first).sum()))
+    a.renewals[due & ~churn] += 1
     a.ti_contract_end[due & ~churn] += cc.contract_weeks
     a.ti_expansion[expand] = w
     if model.ledger is not None:
@@ -78,11 +82,12 @@ def renew(model: ABXModel, week: Week) -> None:
 
 def expand(model: ABXModel, week: Week) -> None:
     """Expansion plays open on the customers the plan names, progress, and close won or lost by health."""
-    a, rec, w = model.accounts, model.recorder, week.w
-    cc = model.cfg.market.customers
+    a, m, rec, w, n = model.accounts, model.members, model.recorder, week.w, model.n_accounts
+    cc, engaged = model.cfg.market.customers, model.cfg.market.buyers.engaged_threshold
     customer = a.stage >= Stage.ONBOARDING
     opened = week.plan.expansion & customer & (a.exp_usd == 0)
-    exp_amount = a.arr * cc.expansion_share_mean * (k.EXPANSION_PLAY_BASE + a.adoption)
+    exp_amount = cust.expansion_amount(a.arr, a.wallet_usd,
+                                       cc.expansion_whitespace_share * (k.EXPANSION_PLAY_BASE + a.adoption))
     a.exp_usd[opened] = exp_amount[opened]
     a.exp_progress[opened] = 0.0
     rec.add("expansion_opps", int(opened.sum()))
@@ -92,7 +97,12 @@ def expand(model: ABXModel, week: Week) -> None:
     open_exp = (a.exp_usd > 0) & customer
     a.exp_progress[open_exp] += 1.0 / k.EXPANSION_CYCLE_WEEKS
     closing = open_exp & (a.exp_progress >= 1.0)
-    won = closing & (model.stream("expansion").random(model.n_accounts) < cust.p_expansion_win(a.health, cc))
+    deciders = model.members_of(closing)
+    deciders = deciders[model.members.seat[deciders] < k.KEY_CONTACT_SEATS]
+    # Committee-light: the economic buyer and the champion decide, with equal standing.
+    agree = deals.p_nobody_holds_out(m.opinion[deciders], m.engagement[deciders] >= engaged,
+                                     np.ones(len(deciders)), m.acct[deciders], n, model.cfg.market.deals.p_holdout)
+    won = closing & (model.stream("expansion").random(n) < cust.p_expansion_win(a.health, agree, cc))
     gained = np.where(won, a.exp_usd, 0.0)
     a.arr = a.arr + gained
     model.story.log(w, won, "expansion", lambda i: f"expansion won, ${gained[i]:,.0f}/yr")
@@ -105,7 +115,8 @@ def expand(model: ABXModel, week: Week) -> None:
 
 def refer(model: ABXModel, week: Week) -> None:
     """Healthy customers refer peers in their industry: the peers' committees become aware and
-    warmer toward the vendor."""
+    warmer toward the vendor, their key contacts engage, and a peer in a buying window asks to
+    talk (an inbound lead sales can work), so word of mouth creates demand without marketing."""
     a, m, rec, rng, w = model.accounts, model.members, model.recorder, model.stream("referrals"), week.w
     cc, n = model.cfg.market.customers, model.n_accounts
     advocate = (a.stage == Stage.CUSTOMER) & (a.health >= cc.advocate_health)
@@ -119,5 +130,13 @@ def refer(model: ABXModel, week: Week) -> None:
         m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, 1.0)
         m.opinion[peer] += k.REFERRAL_OPINION_GAIN * (1.0 - m.opinion[peer])
         m.trust[peer] += k.REFERRAL_TRUST_GAIN * (1.0 - m.trust[peer])
+        key = peer[m.seat[peer] < k.KEY_CONTACT_SEATS]
+        m.engagement[key] += k.REFERRAL_ENGAGEMENT_GAIN * (1.0 - m.engagement[key])
+        recent = (a.ti_close != NEVER) & (w - a.ti_close < k.REQUALIFY_WEEKS)
+        asks = hit & a.in_market & ~a.lead & ~recent
+        a.lead |= asks
+        a.ti_first_signal[asks & (a.ti_first_signal == NEVER)] = w
         rec.add("referrals", n_ref)
+        rec.add("referral_leads", int(asks.sum()))
+        model.story.log(w, asks, "referral", "asked the vendor to talk after a peer's recommendation")
         model.story.log(w, hit, "referral", "a peer customer recommended the vendor")

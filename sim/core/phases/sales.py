@@ -50,6 +50,7 @@ def qualify(model: ABXModel, week: Week) -> None:
     opp = np.zeros(n, dtype=bool)
     opp[accepted] = True
     amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+    rec.add("opps_from_mqa", int((opp & (a.stage == Stage.MQA)).sum()))
     a.stage[opp] = Stage.OPPORTUNITY
     a.ti_opp[opp] = w
     a.progress[opp] = 0.0
@@ -92,23 +93,33 @@ def decide(model: ABXModel, week: Week) -> None:
     dead = open_ & (a.stall_weeks >= d.stall_weeks_to_no_decision)
     decides = open_ & ~dead & ((a.progress >= 1.0) | ~a.in_market)
     u_nd, u_win = model.stream("deal_decisions").random((2, n))
-    no_dec = dead | (decides & (u_nd < deals.p_no_decision(cons, a.progress, d)))
+    voters = model.members_of(decides)
+    agree = deals.p_nobody_holds_out(m.opinion[voters], m.engagement[voters] >= b.engaged_threshold,
+                                     a.m_count[m.acct[voters]] * m.influence[voters], m.acct[voters], n,
+                                     d.p_holdout)
+    no_dec = dead | (decides & (u_nd < deals.p_no_decision(agree, a.progress)))
     won = decides & ~no_dec & (u_win < deals.p_win(a.support, a.coverage, a.fit_true, d))
     lost = decides & ~no_dec & ~won
     closed = won | lost | no_dec
-    amount = deals.deal_amount(a.acv_potential, a.coverage, d)
+    amount = a.opp_usd  # the amount the opportunity was opened at: pipeline and bookings count one deal once
     a.outcome[won], a.outcome[lost], a.outcome[no_dec] = Outcome.WON, Outcome.LOST, Outcome.NO_DECISION
     a.ti_close[closed] = w
     a.won_usd[won] = amount[won]
     a.arr[won] = amount[won]
     a.stage[won] = Stage.ONBOARDING
     a.ti_customer[won] = w
+    a.renewals[won] = 0
     a.ti_contract_end[won] = w + cc.contract_weeks
     a.adoption[won] = k.ADOPTION_AT_WIN
     a.stage[lost | no_dec] = Stage.ENGAGED  # back to the prospect funnel; re-derived next week
     rec.add("wins", int(won.sum()))
     rec.add("losses", int(lost.sum()))
     rec.add("no_decisions", int(no_dec.sum()))
+    small, large = a.m_count <= k.SMALL_COMMITTEE_MAX, a.m_count >= k.LARGE_COMMITTEE_MIN
+    rec.add("decided_small_committee", int((closed & small).sum()))
+    rec.add("no_decisions_small_committee", int((no_dec & small).sum()))
+    rec.add("decided_large_committee", int((closed & large).sum()))
+    rec.add("no_decisions_large_committee", int((no_dec & large).sum()))
     rec.add("won_cycle_weeks", float((w - a.ti_opp[won]).sum()))
     rec.add("closed_coverage", float(a.coverage[closed].sum()))
     rec.add("new_arr_usd", float(amount[won].sum()))

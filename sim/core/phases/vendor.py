@@ -50,7 +50,8 @@ def deliver(model: ABXModel, week: Week) -> None:
     d = delivery.deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v,
                                    v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
     key = m.seat < k.KEY_CONTACT_SEATS
-    sales_rate = (key * (week.sdr_work[m.acct] + week.cs_work[m.acct])
+    # SDR and CS conversations add up: a key contact both teams work this week hears twice.
+    sales_rate = (key * (week.sdr_work[m.acct].astype(np.float32) + week.cs_work[m.acct])
                   + k.AE_REACH_PER_WEEK * week.ae_effort[m.acct]).astype(np.float32)
     mkt_rate = d.expected.sum(axis=0)
     # Poisson touches, plus the one touch a member who found content on their own served themselves.

@@ -60,7 +60,7 @@ def see_signals(model: ABXModel, week: Week) -> None:
     customer = a.stage >= Stage.ONBOARDING
     surge = a.intent_obs >= model.orchestration.p.intent_threshold
     to_renewal = a.ti_contract_end - w
-    ready = customer & cust.expansion_ready(a.adoption, a.health, a.arr, a.acv_potential, w - a.ti_expansion)
+    ready = customer & cust.expansion_ready(a.adoption, a.health, a.arr, a.wallet_usd, w - a.ti_expansion)
     flags = [
         (surge & ~customer, Signal.INTENT_SURGE), (week.exec_change, Signal.EXEC_CHANGE),
         (a.usage_drop & customer, Signal.USAGE_DROP), (ready, Signal.EXPANSION_READY),

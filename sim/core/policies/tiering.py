@@ -125,7 +125,7 @@ class Tiered(TieringPolicy):
         """Rank by score; at a review with ``recut_share``, a random share of the current list is
         dropped (the ``list_recut`` stream) and the next-best accounts take their places."""
         a = model.accounts
-        log_value = np.log(a.acv_potential)
+        log_value = np.log(np.maximum(a.acv_potential, 1.0))  # a worthless account (0 USD) scores as 1 USD
         span = max(float(np.ptp(log_value)), 1e-9)
         score = (self.p.weight_fit * a.fit_obs
                  + self.p.weight_value * (log_value - log_value.min()) / span
