@@ -80,8 +80,12 @@ def test_deals_with_fixed_probabilities_follow_the_absorbing_markov_chain():
     a.stage[cohort], a.progress[cohort], a.stall_weeks[cohort] = Stage.OPPORTUNITY, 0.0, 0
     start = model.steps - 1
     d = model.cfg.market.deals
-    cons = members.consensus(a.coverage, a.support)[cohort]
-    p_nd = deals.p_no_decision(cons, np.zeros_like(cons), d)
+    voters = model.members_of(cohort)
+    engaged = m.engagement[voters] >= model.cfg.market.buyers.engaged_threshold
+    agree = deals.p_nobody_holds_out(m.opinion[voters], engaged,
+                                     a.m_count[m.acct[voters]] * m.influence[voters], m.acct[voters],
+                                     model.n_accounts, d.p_holdout)[cohort]
+    p_nd = deals.p_no_decision(agree, np.zeros_like(agree))
     p_win = deals.p_win(a.support, a.coverage, a.fit_true, d)[cohort]
     q = 1.0 / np.asarray(model.cfg.market.window_weeks_mean)[a.segment[cohort]]
     absorb, weeks = absorbing_chain(q, p_nd, p_win)
