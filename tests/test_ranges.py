@@ -3,8 +3,8 @@ negative amount, a NaN or a crash.
 
 The property test draws every numeric market and vendor parameter at once, uniformly inside its
 declared range (with the bounds themselves drawn often, since limits are where formulas break),
-runs a small market, and checks the run's books. Sizes (accounts, weeks) stay small so the test
-is quick; ``n_accounts`` and the calendar are drawn separately from their own small ranges.
+runs a small market, and checks the run's books. The run is short (30 weeks) and the market
+small: ``n_accounts`` and ``n_industries`` are drawn from small ranges of their own.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sim.core.validate import validate
 #: A NaN or an overflow on the way is a defect even when the books end up sound.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
-#: Keys not drawn from their full range: sizes that set the test's cost, and run bookkeeping.
-SIZED = {"market.n_accounts": (50, 400), "market.n_industries": (1, 20)}
+#: Keys drawn from a small range instead of their full one: they set the test's cost.
+SMALL_RANGES = {"market.n_accounts": (50, 400), "market.n_industries": (1, 20)}
 UNBOUNDED_SCALE = 10.0  # a parameter with no upper bound is drawn up to this multiple of its default
 P_BOUND = 0.25  # chance a number is drawn exactly at one of its bounds
 
@@ -45,8 +45,8 @@ def draw_config(seed: int) -> Config:
         if not key.startswith(("market.", "vendor.")) or isinstance(default, bool | str):
             continue
         meta = f.metadata
-        if key in SIZED:
-            value: object = int(rng.integers(*SIZED[key]))
+        if key in SMALL_RANGES:
+            value: object = int(rng.integers(*SMALL_RANGES[key]))
         elif isinstance(default, list):
             if meta["total"] is not None:
                 value = (rng.dirichlet(np.ones(len(default))) * meta["total"]).tolist()

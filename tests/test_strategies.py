@@ -46,11 +46,22 @@ def preset(name: str) -> dict:
     return config
 
 
-#: The failure presets' diagnosis thresholds (collisions per account, accounts per coordinator, ...)
-#: are stated for the default vendor's teams; the test market is small for speed only, so it keeps
-#: them instead of a vendor sized to 1,500 accounts (whose single marketer and SDR rarely collide).
-DEFAULT_VENDOR = ("vendor.marketing_budget_usd_year=5000000", "vendor.n_marketers=6", "vendor.n_sdr=8",
-                  "vendor.n_ae=10", "vendor.n_csm=6", "vendor.intent_data_usd_year=150000")
+def default_vendor() -> tuple[str, ...]:
+    """The default preset's vendor at its own market size (10,000 accounts), as explicit overrides of
+    every vendor value the preset sizes to the market (``${abx_sized:...}``).
+
+    The failure presets' diagnosis thresholds (collisions per account, accounts per coordinator, ...)
+    are stated for the default vendor's teams; the test market is small for speed only, so it keeps
+    them instead of a vendor sized to 1,500 accounts (whose single marketer and SDR rarely collide).
+    """
+    cfg = compose_config([])
+    raw = OmegaConf.to_container(cfg.vendor, resolve=False)
+    resolved = OmegaConf.to_container(cfg.vendor, resolve=True)
+    return tuple(f"vendor.{key}={resolved[key]}" for key, value in raw.items()
+                 if isinstance(value, str) and value.startswith("${abx_sized:"))
+
+
+DEFAULT_VENDOR = default_vendor()
 
 
 def summary(strategy: str, seed: int) -> dict[str, float]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.config import DealConfig
-from sim.core.state import Stage
+from sim.core.constants import REQUALIFY_WEEKS
+from sim.core.state import NEVER, Stage
 
 REL_QUALIFY_UNENGAGED = 0.3
 """Chance of qualifying an in-market account with no engaged committee, relative to ``p_qualify`` (0-1).
@@ -43,6 +44,12 @@ def logit(p: float) -> float:
     """Log-odds of a probability (clipped away from 0 and 1)."""
     p = min(max(p, 1e-9), 1 - 1e-9)
     return float(np.log(p / (1.0 - p)))
+
+
+def recently_decided(ti_close: np.ndarray, week: int) -> np.ndarray:
+    """Accounts whose latest new-logo deal was decided less than ``REQUALIFY_WEEKS`` (26) ago: sales
+    does not requalify them yet, whatever lead (MQA, inbound, referral) they raise."""
+    return (ti_close != NEVER) & (week - ti_close < REQUALIFY_WEEKS)
 
 
 def prospect_stage(any_aware: np.ndarray, any_engaged: np.ndarray, coverage: np.ndarray,

@@ -98,7 +98,7 @@ def expand(model: ABXModel, week: Week) -> None:
     a.exp_progress[open_exp] += 1.0 / k.EXPANSION_CYCLE_WEEKS
     closing = open_exp & (a.exp_progress >= 1.0)
     deciders = model.members_of(closing)
-    deciders = deciders[model.members.seat[deciders] < k.KEY_CONTACT_SEATS]
+    deciders = deciders[m.seat[deciders] < k.KEY_CONTACT_SEATS]
     # Committee-light: the economic buyer and the champion decide, with equal standing.
     agree = deals.p_nobody_holds_out(m.opinion[deciders], m.engagement[deciders] >= engaged,
                                      np.ones(len(deciders)), m.acct[deciders], n, model.cfg.market.deals.p_holdout)
@@ -132,8 +132,7 @@ def refer(model: ABXModel, week: Week) -> None:
         m.trust[peer] += k.REFERRAL_TRUST_GAIN * (1.0 - m.trust[peer])
         key = peer[m.seat[peer] < k.KEY_CONTACT_SEATS]
         m.engagement[key] += k.REFERRAL_ENGAGEMENT_GAIN * (1.0 - m.engagement[key])
-        recent = (a.ti_close != NEVER) & (w - a.ti_close < k.REQUALIFY_WEEKS)
-        asks = hit & a.in_market & ~a.lead & ~recent
+        asks = hit & a.in_market & ~a.lead & ~deals.recently_decided(a.ti_close, w)
         a.lead |= asks
         a.ti_first_signal[asks & (a.ti_first_signal == NEVER)] = w
         rec.add("referrals", n_ref)

@@ -33,7 +33,7 @@ def qualify(model: ABXModel, week: Week) -> None:
     a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
     a.ti_mqa[became_mqa] = w
     new_mql = np.bincount(m.acct, week.new_mql, n) > 0
-    recent = (a.ti_close != NEVER) & (w - a.ti_close < k.REQUALIFY_WEEKS)
+    recent = deals.recently_decided(a.ti_close, w)
     new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
     a.lead |= new_lead
     a.ti_first_signal[new_lead & (a.ti_first_signal == NEVER)] = w
