@@ -23,8 +23,10 @@ STRATEGIES = ("channel", "abm", "abx")
 
 #: A market in which every flow happens many times within 70 weeks: quarterly contracts on a larger
 #: installed base (so customers churn, and churned accounts come back as prospects) next to the
-#: new-logo funnel (opportunities won, lost and ending in no decision).
-BUSY = ("market.installed_base_share=0.15", "market.customers.contract_weeks=13")
+#: new-logo funnel (opportunities won, lost and ending in no decision; a weaker competitor, so that
+#: even ABM's few deals in this small market include wins).
+BUSY = ("market.installed_base_share=0.15", "market.customers.contract_weeks=13",
+        "market.deals.competitor_strength=-1.0")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ WEEKLY: dict[str, Metric] = {
     "leads": W("accounts", "new sales leads (MQA or a new MQL on a prospect)", "count(new lead)"),
     "sdr_worked": W("accounts", "accounts SDRs worked", "count(allocated SDR capacity)"),
     "opps_created": W("deals", "new-logo opportunities created", "count(stage -> opportunity)"),
+    "opps_turned_away": W("deals", "accounts SDRs qualified that no AE had room for (back to nurture)",
+                          "count(qualified) - count(accepted within AE capacity)"),
     "opps_from_mqa": W("deals", "new-logo opportunities opened on an account that was an MQA",
                        "count(stage MQA -> opportunity)"),
     "pipeline_created_usd": W("USD/year", "amount of opportunities created, new-logo and expansion",
@@ -134,6 +136,9 @@ SUMMARY: dict[str, Metric] = {
     "referral_leads": S("accounts", "sales leads created by customers' referrals over the run",
                         "sum(referral_leads)"),
     "opportunities": S("deals", "new-logo opportunities created", "sum(opps_created)"),
+    "opps_turned_away_share": S("share", "share of qualified accounts turned away because every AE was full "
+                                         "(AE capacity binds where this is above 0)",
+                                "opps_turned_away / (opportunities + opps_turned_away)"),
     "mqa_to_opportunity": S("share", "share of MQA events that became an opportunity (opportunities from "
                                      "other leads, such as intent or inbound, not counted)",
                             "sum(opps_from_mqa) / sum(mqas)"),
@@ -261,6 +266,7 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         "mqa_count": t.mqas,
         "referral_leads": t.referral_leads,
         "opportunities": t.opps_created,
+        "opps_turned_away_share": _ratio(t.opps_turned_away, t.opps_created + t.opps_turned_away),
         "mqa_to_opportunity": _ratio(t.opps_from_mqa, t.mqas),
         "new_logos": t.wins,
         "arr_start_usd": arr_start,

@@ -45,6 +45,8 @@ TARGETS = [
     Target("CAL-6.1", "accounts opening a buying window per quarter", 0.04, 0.06,
            lambda r: r.summary["window_starts_per_quarter"], "{:.1%}"),
     Target("CAL-2.4, 2.5", "win rate (decided new-logo deals)", 0.19, 0.29, lambda r: r.summary["win_rate"], "{:.1%}"),
+    Target("CAL-2.8", "no-decision share (decided new-logo deals)", 0.40, 0.60,
+           lambda r: r.summary["no_decision_rate"], "{:.1%}"),
     Target("CAL-2.6", "mid-market sales cycle (weeks, won deals)", 4.3, 13.0,
            lambda r: r.summary["sales_cycle_weeks"], "{:.1f}"),
     Target("CAL-2.1", "MQA -> opportunity (share of MQAs)", 0.20, 0.42,

@@ -51,6 +51,7 @@ class Analysis:
     x_log: bool = False
     series: str = ""
     baseline: dict[str, Any] = field(default_factory=dict)  # {column: value} of the baseline runs
+    baseline_per_series: bool = False  # pair each series with its own baseline cell (same series, same world)
 
 
 @dataclass
@@ -123,26 +124,37 @@ def matches(col: pd.Series, value: Any) -> pd.Series:
 
 def cells(runs: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     """Mean and 95% interval of every metric per (series, x) cell, plus the paired difference to
-    the baseline runs of the same world where a baseline is named."""
-    runs = runs.assign(_x=x_values(runs, a), _s=runs[a.series].astype(str) if a.series else "")
+    the baseline runs of the same world where a baseline is named.
+
+    With ``baseline_per_series`` each series is compared with its own baseline cell (for example
+    every depth with no research at the same sales headcount); the baseline cells stay in the
+    table as ordinary cells, without a difference. Otherwise the baseline is one reference row.
+    """
+    series = runs[a.series] if a.series else pd.Series("", index=runs.index)
+    # Numeric series sort as numbers (5 before 10), others as text.
+    runs = runs.assign(_x=x_values(runs, a),
+                       _s=series if pd.api.types.is_numeric_dtype(series) else series.astype(str))
     base = pd.Series(True, index=runs.index)
     for col, value in a.baseline.items():
         base &= matches(runs[col], value)
-    baseline = runs[base].drop_duplicates("world_id").set_index("world_id") if a.baseline else None
+    keys = ["_s", "world_id"] if a.baseline_per_series else ["world_id"]
+    baseline = runs[base].drop_duplicates(keys).set_index(keys) if a.baseline else None
     rows = []
     numeric = pd.api.types.is_numeric_dtype(runs._x)  # numeric x in order; categories in sweep order
-    compared = runs[~base] if a.baseline else runs
+    compared = runs[~base] if a.baseline and not a.baseline_per_series else runs
     for (s, x), group in compared.groupby(["_s", "_x"], sort=numeric):
         row: dict[str, Any] = {"series": s, "x": x, "n": len(group)}
+        is_baseline = bool(base[group.index].all())
         for m in a.metrics:
             row[m], row[f"{m}_low"], row[f"{m}_high"] = mean_ci(group[m])
             if baseline is not None:
-                common = group.set_index("world_id")[m].dropna()
+                common = group.set_index(keys)[m].dropna()
                 diff = common - baseline[m].reindex(common.index)
-                row[f"{m}_diff"], row[f"{m}_diff_low"], row[f"{m}_diff_high"] = mean_ci(diff)
+                row[f"{m}_diff"], row[f"{m}_diff_low"], row[f"{m}_diff_high"] = (
+                    (np.nan,) * 3 if is_baseline else mean_ci(diff))
         rows.append(row)
     table = pd.DataFrame(rows)
-    if baseline is not None:
+    if baseline is not None and not a.baseline_per_series:
         ref = {"series": "baseline", "x": "baseline: " + ", ".join(f"{k.split('.')[-1]} = {v}" for k, v in
                                                                a.baseline.items()), "n": len(baseline)}
         for m in a.metrics:

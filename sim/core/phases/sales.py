@@ -47,6 +47,7 @@ def qualify(model: ABXModel, week: Week) -> None:
     qualified = worked & (model.stream("qualification").random(n) < p)
     free = int(v.n_ae * v.ae_open_opps) - int((a.stage == Stage.OPPORTUNITY).sum())
     accepted = np.flatnonzero(qualified)[: max(free, 0)]
+    rec.add("opps_turned_away", int(qualified.sum()) - len(accepted))
     opp = np.zeros(n, dtype=bool)
     opp[accepted] = True
     amount = deals.deal_amount(a.acv_potential, a.coverage, d)
