@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 2 · Channel-only versus ABM versus ABX, with intervals
 #
@@ -36,7 +51,7 @@ STRATEGIES = ["channel", "abm", "abx"]
 WORLDS = 5
 N_ACCOUNTS = 2000
 WEEKS = 104
-BUDGET = 1_000_000  # marketing budget, USD/year: the default $5M is for 10,000 accounts
+BUDGET = 1_000_000  # marketing budget, USD/year: what the default vendor, sized to 2,000 accounts, spends
 
 # %% [markdown]
 # ## Run every strategy in every world

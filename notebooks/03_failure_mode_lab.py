@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 3 · Failure-mode lab: break ABX one setting at a time
 #
@@ -29,7 +44,8 @@ pd.options.display.float_format = fmt  # 1,234,567 for money, 3 significant digi
 
 # %%
 WORLDS = 3
-# 2,000 accounts for two years, with a budget in proportion (the default $5M is for 10,000 accounts)
+# 2,000 accounts for two years; the vendor (budget and teams) is sized to the market, and the budget
+# is written out so that you can change it
 SIZE = ["market.n_accounts=2000", "horizon_weeks=104", "vendor.marketing_budget_usd_year=1000000",
         "output.progress=false"]
 SYMPTOMS = {"pipeline_created_usd": "pipeline (USD)", "bookings_usd": "bookings (USD)",

@@ -53,3 +53,19 @@ def test_user_mistakes_get_one_line(args, message, tmp_path):
     proc = subprocess.run([CLI, *args], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_baseline_per_series_pairs_each_series_with_its_own_baseline_world_by_world():
+    from sim.studies.experiments import Analysis, cells
+
+    # Two series (n_ae 5 and 10), x = depth 0 (the baseline) or 1, three worlds per series.
+    rows = [{"vendor.n_ae": n, "depth": d, "world_id": f"{n}-{w}", "pipeline": 100 * n + 10 * w + d * n}
+            for n in (5, 10) for d in (0, 1) for w in range(3)]
+    a = Analysis(name="t", title="t", sweeps=[0], x="depth", metrics=["pipeline"], series="vendor.n_ae",
+                 baseline={"depth": 0}, baseline_per_series=True)
+    table = cells(pd.DataFrame(rows), a).set_index(["series", "x"])
+    assert list(table.index) == [(5, 0), (5, 1), (10, 0), (10, 1)]  # numeric series in numeric order
+    # The paired difference is exactly the series' own effect (d * n), the world noise cancels.
+    assert table.loc[(5, 1), "pipeline_diff"] == 5 and table.loc[(10, 1), "pipeline_diff"] == 10
+    assert table.loc[(10, 1), "pipeline_diff_low"] == table.loc[(10, 1), "pipeline_diff_high"] == 10
+    assert pd.isna(table.loc[(5, 0), "pipeline_diff"])  # a baseline cell has no difference to itself

@@ -54,7 +54,7 @@ MISSES = {
                                           "window (deals.p_qualify), and most MQAs engage outside one, so "
                                           "about 17% convert; CAL-2.1's funnel counts hand-raisers, who are "
                                           "mostly in market.",
-    "mid-market GRR": "GRR comes out at about 93%, above CAL-3.2's mid-market 80-90% but where CAL-3.3 (KBCM, "
+    "mid-market GRR": "GRR comes out at about 92-93%, above CAL-3.2's mid-market 80-90% but where CAL-3.3 (KBCM, "
                       "median gross dollar churn about 8%) and CAL-3.7 (SaaS Capital, median gross retention "
                       "90-93%) put it: the sources disagree. The installed base is mature, so the churn-prone "
                       "have already left (CAL-3.6), and health stays up because CS hires to its book "
@@ -62,7 +62,7 @@ MISSES = {
     "upsell share of new contract value": "ABX keeps CS in the motion: expansion-ready customers get an "
                                           "expansion play (at most every 26 weeks) on top of expansion at "
                                           "renewal, each drawing on the account's whitespace, so upsell is "
-                                          "about 45% of new contract value, above KBCM's 16% (2015) and 37% "
+                                          "about 41% of new contract value, above KBCM's 16% (2015) and 37% "
                                           "(2018) medians, which describe firms that mostly run no such "
                                           "plays.",
     "1:1 marketing spend per account per year (USD)": "The outcomes measurement policy moves budget off the "
