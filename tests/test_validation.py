@@ -13,7 +13,9 @@ from sim.studies.validation import CONTRASTS, MISSES, evaluate, joint_counts, ma
 
 pytestmark = pytest.mark.slow  # the evaluation runs the default scenario's patterns over several seeds
 
-SEEDS = 4
+#: The document's own seeds, so the verdicts checked are the published ones: a pattern near the edge
+#: of its range (upsell share, 41% against at most 40%) can flip between fewer seeds' means.
+SEEDS = 10
 DOC = Path(__file__).parents[1] / "docs" / "validation.md"
 
 
