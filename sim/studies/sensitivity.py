@@ -32,29 +32,41 @@ OUTCOMES = {"pipeline_created_usd": "pipeline created", "nrr": "net revenue rete
 FIGURE = CHECKOUT / "docs" / "sensitivity.png"
 #: Source checks of the parameters that matter most (written after reading the indices).
 SOURCE_CHECKS: dict[str, str] = {
-    "market.p_window_start_year": "drives pipeline (ST about 0.7). Source CAL-6.1 (Dawes, Ehrenberg-Bass "
+    "market.p_window_start_year": "drives pipeline (ST about 0.65). Source CAL-6.1 (Dawes, Ehrenberg-Bass "
         "Institute for the LinkedIn B2B Institute, 2021; reliability B): about 5% of accounts in market in a "
         "quarter and 20% in a year, from firms switching provider about every five years. Checked: the default "
-        "0.20/year is the row's figure, and the model opens 5.1% of windows per quarter (docs/validation.md). "
+        "0.20/year is the row's figure, and the model opens 5.2% of windows per quarter (docs/validation.md). "
         "Pipeline is first of all a question of how many accounts are buying, which no strategy controls.",
-    "vendor.ae_open_opps": "second for pipeline (ST about 0.26). No row of docs/sources.md sources it: 15 open "
-        "opportunities per account executive is an assumption, and at the default headcount AE capacity is "
-        "nearly full (about 126 of 150 open opportunities), so it caps pipeline. It is the most influential "
-        "unsourced parameter; a published AE-capacity benchmark should be added to docs/sources.md.",
-    "market.customers.churn_health_logit": "drives NRR (S1 about 0.6). Unsourced as a slope: CAL-3.2 and "
-        "CAL-3.3 fix churn at neutral health (churn_base_year) and the GRR it should produce (the model's 92% "
-        "sits on CAL-3.3's median), while this parameter sets how far health moves churn around it. Its "
-        "range should be narrowed by a published health-to-churn relationship; until then NRR differences "
-        "between strategies that work through health (CS plays) carry this uncertainty.",
+    "vendor.ae_open_opps": "second for pipeline (ST about 0.3). Source CAL-7.1 (Balderton, BenchSights, The "
+        "Bridge Group; reliability C): sellers carry about 10-15 open opportunities at a $50K ACV and about 21 "
+        "in enterprise, so the default 15 and the range 10-20 are the row's. At the default headcount AE "
+        "capacity binds when sales qualifies: 22-30% of qualified accounts find no AE with room "
+        "(opps_turned_away_share) and go back to nurture, so the parameter moves pipeline mostly by delaying it "
+        "(with twice the AEs pipeline rises by only about 1%; experiment E4).",
+    "market.customers.churn_health_logit": "drives NRR (ST about 0.55, S1 about 0.43). Unsourced as a slope: "
+        "CAL-3.2, CAL-3.3 and CAL-3.6 fix the churn propensity of new customers and its spread, and the GRR "
+        "they should produce (the model's 92-93% sits on CAL-3.3's and CAL-3.7's medians), while this "
+        "parameter sets how far health moves churn around the propensity. Its range should be narrowed by a "
+        "published health-to-churn relationship; until then NRR differences between strategies that work "
+        "through health (CS plays) carry this uncertainty.",
+    "market.customers.churn_polarization": "second for NRR (ST about 0.48, S1 about 0.13: it acts mostly "
+        "through interactions, with health and with which accounts the vendor wins). Source CAL-3.6 (Fader "
+        "and Hardie's shifted-beta-geometric model, reliability A): their two fitted cohorts have polarization "
+        "0.18 and 0.35, the range explored here. A vendor's own renewal history pins it down (issue 15's "
+        "fitting).",
     "market.buyers.trust_loss_theater": "drives trust (S1 about 0.87). Cited sources CAL-5.2 and CAL-5.3 "
         "(Gartner surveys, reliability B: 53% of customers experience personalization negatively; people are "
         "three times as likely to abandon brands that over-personalize). Checked: they support a strong, "
         "negative effect of hollow personalization, not a per-touch trust loss, so 0.08 is a modelling choice "
         "within them (theater lowers trust from about 0.53 to 0.43 in E4), as the calibration notes say for "
         "all CAL-5 rows (effects, not targets).",
-    "market.buyers.skepticism_mean": "second for trust and among the interaction-heavy parameters of NRR. "
+    "market.buyers.skepticism_mean": "second for trust and third for NRR (ST about 0.42, mostly interaction). "
         "Unsourced as a number: CAL-5.6 (71% of B2B decision makers find less than half of thought leadership "
         "useful) motivates a skeptical population but does not give its mean.",
+    "market.deals.p_holdout": "matters little for pipeline, NRR or trust (every ST below 0.07): it decides "
+        "whether an opened opportunity ends in no decision, which changes bookings and CAC, not the pipeline "
+        "created. It is fitted with win_logit_base to the win rate and the no-decision share (CAL-2.4, 2.5, "
+        "2.8; docs/calibration-notes.md).",
 }
 
 
