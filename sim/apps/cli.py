@@ -21,6 +21,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose_config, config_dir, config_options, register_schema, simulate
+from sim.apps import guard
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
@@ -166,8 +167,8 @@ def preflight(args: list[str]) -> None:
 def main() -> None:
     """Console-script entry point: check the config, then let Hydra run the job."""
     try:
-        config_dir()
-    except FileNotFoundError as exc:
+        guard.check(sys.argv[1:], config_dir())
+    except (FileNotFoundError, guard.UnsafeConfig) as exc:
         fail(str(exc))
     preflight(sys.argv[1:])
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from sim.sweep.analysis import mean_ci
 from sim.sweep.report import fmt_interval, markdown_table
 
 EXPERIMENTS = CHECKOUT / "experiments"
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass
@@ -71,12 +73,15 @@ class Experiment:
     @classmethod
     def load(cls, name: str) -> Experiment:
         """Read ``experiments/<name>/experiment.yaml``."""
-        path = EXPERIMENTS / name / "experiment.yaml"
-        if not path.is_file():
+        if name not in names():  # chosen from the registry by name: no path reaches outside experiments/
             known = ", ".join(names()) or "none"
             raise SystemExit(f"abx-sim-experiment: no experiment {name!r} (known: {known})")
-        spec = yaml.safe_load(path.read_text())
+        spec = yaml.safe_load((EXPERIMENTS / name / "experiment.yaml").read_text())
         spec["analyses"] = [Analysis(**a) for a in spec["analyses"]]
+        for a in spec["analyses"]:  # an analysis name becomes a file name inside the output folder
+            if not SAFE_NAME.fullmatch(a.name):
+                raise SystemExit(f"abx-sim-experiment: {name}: analysis name {a.name!r}: use letters, digits, "
+                                 "'_' and '-' only")
         return cls(name=name, **spec)
 
     def overrides(self, sweep: int, small: bool) -> list[str]:
