@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
+from sim.api import config_dir
 from sim.sweep import analysis, catalog
 from sim.sweep.designs import make_design
 from sim.sweep.plan import expand
@@ -241,3 +243,42 @@ def test_conditions_are_read_not_executed():
             analysis.condition_frame(runs, ["x"], bad)
     with pytest.raises(ValueError, match="no metric or input named 'npr'"):
         analysis.condition_frame(runs, ["x"], "npr < 1")
+
+
+# ------------------------------------------------------------------------------ no stale result
+def test_a_folder_holding_a_different_sweep_is_refused_and_left_as_it_was(tmp_path):
+    folder = tmp_path / "one"
+    first = sweep("strategy=abm,abx", "market.n_accounts=300", "horizon_weeks=8", f"hydra.sweep.dir={folder}",
+                  cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    # The example of issue 13: the same folder with another horizon used to report "2 already done".
+    other = sweep("strategy=abm,abx", "market.n_accounts=300", "horizon_weeks=13", f"hydra.sweep.dir={folder}",
+                  cwd=tmp_path)
+    assert other.returncode == 2 and "holds a different sweep" in other.stderr and "horizon_weeks=8" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1 and "Traceback" not in other.stderr
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == before  # nothing written
+    # The same sweep again, arguments reordered, is a resume: every run is reused.
+    again = sweep("horizon_weeks=8", "market.n_accounts=300", "strategy=abm,abx", f"hydra.sweep.dir={folder}",
+                  cwd=tmp_path)
+    assert again.returncode == 0 and "2 already done" in again.stderr
+
+
+def test_a_run_whose_config_changed_is_recomputed_not_reused(tmp_path):
+    tree = tmp_path / "configs"
+    shutil.copytree(config_dir(), tree)
+    folder = tmp_path / "changed"
+    args = ("strategy=abx", "market.n_accounts=300", "horizon_weeks=8", f"hydra.sweep.dir={folder}")
+    env = {**os.environ, "ABX_SIM_CONFIG_DIR": str(tree)}
+    run = partial(subprocess.run, [ABX_SIM, "-m", *args], cwd=tmp_path, capture_output=True, text=True,
+                  timeout=600, env=env)
+    assert run().returncode == 0
+    old = catalog.load(folder)
+    # Same arguments, but the market file now says something else (a colleague edited it).
+    market = tree / "market" / "midmarket_saas.yaml"
+    market.write_text(market.read_text().replace("p_window_start_year: 0.2", "p_window_start_year: 0.3"))
+    proc = run()
+    assert proc.returncode == 0 and "already done" in proc.stderr and "0 already done" in proc.stderr
+    new = catalog.load(folder)
+    assert len(new) == 1 and new.run_id.iloc[0] != old.run_id.iloc[0]  # the old row is gone, not mixed in
+    assert new["market.p_window_start_year"].iloc[0] == 0.3

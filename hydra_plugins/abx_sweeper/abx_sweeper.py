@@ -4,9 +4,9 @@ Selected by ``configs/config.yaml`` (``override hydra/sweeper: abx``). It expand
 overrides (``strategy=channel,abm,abx``) into their grid, crosses it with the design points of
 ``sweep.design`` and with ``replications``, launches the jobs in batches through whatever Hydra
 launcher is configured (basic, joblib, Ray), prints progress after each batch, and writes the
-sweep report at the end. Jobs whose folder already holds a finished run are skipped by the job
-itself, so restarting an interrupted sweep with the same ``hydra.sweep.dir`` runs only what is
-missing.
+sweep report at the end. Jobs whose folder already holds a finished run of the same config are
+skipped by the job itself, so restarting an interrupted sweep with the same ``hydra.sweep.dir``
+runs only what is missing; a folder that holds a different sweep is refused.
 """
 
 
@@ -49,7 +49,7 @@ class ABXSweeper(BasicSweeper):
     def sweep(self, arguments: list[str]) -> dict[str, int]:
         """Run the whole sweep; return how many runs finished, failed or were already done."""
         from sim.sweep.designs import make_design
-        from sim.sweep.plan import expand, write_manifest
+        from sim.sweep.plan import expand, manifest, read_manifest, sweep_difference, write_manifest
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         cfg = self.config
@@ -68,10 +68,17 @@ class ABXSweeper(BasicSweeper):
         jobs = expand(grid, cfg.replications, design, integer_keys)
 
         sweep_dir = Path(cfg.hydra.sweep.dir)
+        wanted = manifest(design=design, replications=cfg.replications, n_jobs=len(jobs), arguments=arguments,
+                          baseline=s.baseline, condition=s.condition)
+        held = read_manifest(sweep_dir)
+        difference = sweep_difference(held, wanted) if held else ""
+        if difference:  # one folder, one sweep: resuming is safe, mixing two sweeps is not
+            print(f"abx-sim: error: hydra.sweep.dir={sweep_dir} holds a different sweep ({difference}); "
+                  "use a new folder", file=sys.stderr)
+            sys.exit(2)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, sweep_dir / "multirun.yaml")
-        write_manifest(sweep_dir, design=design, replications=cfg.replications, n_jobs=len(jobs),
-                       arguments=arguments, baseline=s.baseline, condition=s.condition)
+        write_manifest(sweep_dir, wanted)
 
         batch_size = self.max_batch_size or len(jobs)
         counts = {"ok": 0, "failed": 0, "skipped": 0}

@@ -25,7 +25,7 @@ from sim.apps import guard
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
-from sim.outputs.run import finish, is_finished, write_results
+from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
 from sim.sweep import catalog
 
 
@@ -69,8 +69,13 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     killed half-way is redone on restart and its row replaced, never duplicated. A run that
     raises is recorded as failed, with its error, and the sweep goes on.
     """
-    if is_finished(out):
+    run_id = catalog.digest(catalog.flatten(cfg))
+    if is_finished(out, run_id):
         return {"status": "skipped"}
+    stale = run_id_of(out)
+    if stale is not None:  # this folder held a run of another config (a config file changed): redo it
+        (sweep_dir / "catalog" / f"{stale}.parquet").unlink(missing_ok=True)
+        (out / SUMMARY_FILE).unlink(missing_ok=True)
     run_dir = os.path.relpath(out, sweep_dir)  # relative or absolute sweep folders alike
     start = time.perf_counter()
     try:
@@ -91,7 +96,7 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
         catalog.write_row(sweep_dir / "catalog", data)
         return {"status": "failed"}
     catalog.write_row(sweep_dir / "catalog", data)
-    finish(out, summary)
+    finish(out, summary, run_id)
     return {"status": "ok"}
 
 

@@ -6,6 +6,7 @@ is written atomically (:mod:`sim.outputs.files`), so a killed run never leaves a
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,15 +21,28 @@ if TYPE_CHECKING:
     from sim.api import Results
 
 SUMMARY_FILE = "summary.json"
+#: The identity of the config a run folder's results belong to (``{"run_id": ...}``).
+RUN_FILE = "run.json"
 
 
-def is_finished(folder: Path) -> bool:
-    """Whether ``folder`` holds a finished run (its summary was written, last and atomically)."""
-    return (folder / SUMMARY_FILE).is_file()
+def run_id_of(folder: Path) -> str | None:
+    """The run id recorded in ``folder`` (None if there is none or it cannot be read)."""
+    try:
+        return str(json.loads((folder / RUN_FILE).read_text())["run_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
-def finish(folder: Path, summary: dict[str, float]) -> Path:
-    """Write ``summary.json``: the last file of a run, marking it finished."""
+def is_finished(folder: Path, run_id: str | None = None) -> bool:
+    """Whether ``folder`` holds a finished run (its summary was written, last and atomically) and,
+    if ``run_id`` is given, of that config: results of another config are never reused."""
+    return (folder / SUMMARY_FILE).is_file() and (run_id is None or run_id_of(folder) == run_id)
+
+
+def finish(folder: Path, summary: dict[str, float], run_id: str | None = None) -> Path:
+    """Write the run's identity (if given), then ``summary.json``: the last file, marking it finished."""
+    if run_id is not None:
+        write_json(folder / RUN_FILE, {"run_id": run_id})
     path = folder / SUMMARY_FILE
     write_json(path, summary)
     return path

@@ -39,16 +39,34 @@ def expand(grid: Sequence[Sequence[str]], replications: int, design: Design | No
     return [[*g, *p, f"replication={r}"] for r in range(replications) for p in points for g in grid]
 
 
-def write_manifest(sweep_dir: Path, *, design: Design | None, replications: int, n_jobs: int,
-                   arguments: Sequence[str], baseline: str, condition: str) -> None:
-    """Record what the sweep is (the report reads it): design, its points, size, arguments."""
+def manifest(*, design: Design | None, replications: int, n_jobs: int, arguments: Sequence[str], baseline: str,
+             condition: str) -> dict[str, Any]:
+    """What the sweep is (the report reads it): design, its points, size, arguments."""
     data: dict[str, Any] = {
         "design": design.kind if design else "grid", "replications": replications, "n_jobs": n_jobs,
         "arguments": list(arguments), "baseline": baseline, "condition": condition,
     }
     if design is not None:
         data.update(names=design.names, bounds=[list(b) for b in design.bounds], points=design.points.tolist())
+    return json.loads(json.dumps(data))  # as it reads back from disk (tuples as lists)
+
+
+def write_manifest(sweep_dir: Path, data: dict[str, Any]) -> None:
+    """Record the sweep in its folder (``sweep.json``)."""
     write_json(sweep_dir / MANIFEST, data)
+
+
+def sweep_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """How the sweep recorded in a folder differs from the one asked for ('' if it is the same sweep;
+    the order of the command-line arguments does not matter)."""
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if key == "arguments":
+            a, b = sorted(a or []), sorted(b or [])
+        if a != b:
+            shown = " ".join(a) if key == "arguments" and isinstance(a, list) else a
+            return f"{key} was {shown!r}" if len(str(shown)) < 120 else f"{key} differs"
+    return ""
 
 
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
