@@ -41,7 +41,8 @@ def test_bigger_committees_decide_less_and_the_churn_prone_leave_first():
 
 @pytest.mark.slow
 def test_referrals_alone_bring_new_logos_when_marketing_is_off():
-    runs = referral_demand(4, ["market.n_accounts=3000"])
+    # The default market: at 3,000 accounts the gain (+6 logos) is within the noise of 4 seeds.
+    runs = referral_demand(4, [])
     per = runs.pivot(index="seed", columns="variant")
     assert (per["referral_leads"]["without referrals"] == 0).all()
     assert (per["referral_leads"]["with referrals"] > 0).all()
