@@ -18,6 +18,7 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from sim.api import config_dir
+from sim.outputs.run import run_id_of
 from sim.sweep import analysis, catalog
 from sim.sweep.designs import make_design
 from sim.sweep.plan import expand
@@ -207,7 +208,8 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     folder = tmp_path / "fails"
     proc = sweep("vendor.n_ae=-1,10", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]  # the other runs finish, and the sweep says it failed
+    assert "1 of 2 runs failed" in proc.stderr.strip().splitlines()[-1]
     table = catalog.load(folder)
     failed, ok = table[table.status == "failed"], table[table.status == "ok"]
     assert len(failed) == 1 and len(ok) == 1
@@ -282,3 +284,31 @@ def test_a_run_whose_config_changed_is_recomputed_not_reused(tmp_path):
     new = catalog.load(folder)
     assert len(new) == 1 and new.run_id.iloc[0] != old.run_id.iloc[0]  # the old row is gone, not mixed in
     assert new["market.p_window_start_year"].iloc[0] == 0.3
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("replications=0", "replications = 0"),
+    ("hydra.sweeper.max_batch_size=-1", "hydra.sweeper.max_batch_size = -1"),
+    ("vendor.n_ae=-1", "vendor.n_ae = -1"),  # shared by every job: refused before any starts
+])
+def test_a_sweep_that_would_run_nothing_or_fail_every_run_is_refused_up_front(override, message, tmp_path):
+    folder = tmp_path / "refused"
+    proc = sweep("strategy=abm,abx", override, *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not folder.exists()
+
+
+def test_a_resumed_job_clears_what_its_killed_attempt_left_half_written(tmp_path):
+    folder = tmp_path / "tmpfiles"
+    args = ("strategy=abx", "market.n_accounts=300", "horizon_weeks=8", f"hydra.sweep.dir={folder}")
+    assert sweep(*args, cwd=tmp_path).returncode == 0
+    run = next(folder.glob("*/summary.json")).parent
+    (run / "summary.json").unlink()  # as if killed before the run finished
+    leftovers = [run / ".timeseries.parquet.abc123.tmp", folder / "catalog" / f".{run_id_of(run)}.parquet.x.tmp"]
+    for p in leftovers:
+        p.write_text("half")
+    assert sweep(*args, cwd=tmp_path).returncode == 0
+    assert not any(p.exists() for p in leftovers) and not list(folder.rglob(".*.tmp"))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (run / "summary.json").stat().st_mode & 0o777 == 0o666 & ~mask  # the umask, not mkstemp's 0600

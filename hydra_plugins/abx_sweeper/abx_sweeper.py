@@ -39,6 +39,21 @@ def _clock(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+def _check(cfg, max_batch_size: int | None) -> None:
+    """Refuse, in one line with exit status 2, a sweep that would run nothing or fail every run:
+    the values every job shares are validated before any job starts."""
+    from sim.core.params import ConfigError
+    from sim.core.validate import validate
+
+    try:
+        validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
+        if max_batch_size is not None and max_batch_size < 1:
+            raise ConfigError(f"hydra.sweeper.max_batch_size = {max_batch_size}: must be at least 1")
+    except ConfigError as exc:
+        print(f"abx-sim: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
 class ABXSweeper(BasicSweeper):
     """Grid x design x replications, launched in batches with progress and a final report.
 
@@ -53,6 +68,7 @@ class ABXSweeper(BasicSweeper):
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         cfg = self.config
+        _check(cfg, self.max_batch_size)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         grid = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]), None)[0]
         s = cfg.sweep
@@ -97,6 +113,10 @@ class ABXSweeper(BasicSweeper):
                   f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
                   file=sys.stderr)
         self._report(sweep_dir)
+        if counts["failed"]:
+            print(f"abx-sim sweep: {counts['failed']} of {len(jobs)} runs failed; their errors are in the catalog "
+                  f"and {sweep_dir / 'report.md'}", file=sys.stderr)
+            sys.exit(1)
         return counts
 
     @staticmethod

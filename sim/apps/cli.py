@@ -24,6 +24,7 @@ from sim.api import compose_config, config_dir, config_options, register_schema,
 from sim.apps import guard
 from sim.core.params import ConfigError
 from sim.core.validate import validate
+from sim.outputs.files import temporaries
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
 from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
 from sim.sweep import catalog
@@ -72,6 +73,8 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     run_id = catalog.digest(catalog.flatten(cfg))
     if is_finished(out, run_id):
         return {"status": "skipped"}
+    for leftover in [*out.glob(".*.tmp"), *temporaries(sweep_dir / "catalog" / f"{run_id}.parquet")]:
+        leftover.unlink(missing_ok=True)  # half-written files of this job's killed attempt
     stale = run_id_of(out)
     if stale is not None:  # this folder held a run of another config (a config file changed): redo it
         (sweep_dir / "catalog" / f"{stale}.parquet").unlink(missing_ok=True)
