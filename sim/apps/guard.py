@@ -89,6 +89,8 @@ def config_dirs(args: list[str], default: Path) -> list[Path]:
             value = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if value:
                 dirs.append(Path(value).expanduser())
+                if flag in ("--config-path", "-cp"):  # Hydra reads a relative one from the app's folder
+                    dirs.append(Path(__file__).parent / value)
     return dirs
 
 
