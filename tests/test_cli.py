@@ -161,3 +161,15 @@ def test_ctrl_c_stops_with_one_line_and_keeps_finished_runs(tmp_path):
     assert proc.returncode == 130 and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("abx-sim: interrupted; finished runs are kept")
     assert list((tmp_path / "s" / "catalog").glob("*.parquet"))
+
+
+@pytest.mark.parametrize("argv", [["--strategies", "abm", "abx", "horizon_weeks=4"],
+                                  ["horizon_weeks=4", "--seeds", "1", "--strategies", "abm", "abx"]])
+def test_calibrate_takes_overrides_wherever_they_stand(argv, monkeypatch, capsys):
+    import sim.studies.calibrate as calibrate
+
+    seen = {}
+    monkeypatch.setattr(calibrate, "table", lambda seeds, strategies, overrides: seen.update(
+        strategies=strategies, overrides=overrides) or "")
+    calibrate.main(argv)
+    assert seen == {"strategies": ["abm", "abx"], "overrides": ["horizon_weeks=4"]}

@@ -8,6 +8,7 @@ whether the mean falls inside the published range.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -110,8 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--strategies", nargs="+", default=["channel", "abm", "abx"])
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. horizon_weeks=104")
-    args = parser.parse_args(argv)
-    print(table(args.seeds, args.strategies, args.overrides), end="")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # key=value words are overrides wherever they stand (after --strategies too, which would swallow them)
+    overrides = [a for a in argv if "=" in a and not a.startswith("-")]
+    args = parser.parse_args([a for a in argv if a not in overrides])
+    print(table(args.seeds, args.strategies, overrides), end="")
 
 
 if __name__ == "__main__":
