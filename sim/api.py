@@ -24,6 +24,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sim.core.config import Config
+from sim.core.memory import check_fits
 from sim.core.model import ABXModel
 from sim.core.policies import REGISTRY
 from sim.core.validate import validate
@@ -142,5 +143,7 @@ def run(overrides: Sequence[str] | DictConfig | Config = (), progress: bool = Fa
         cfg = overrides
     else:
         cfg = compose_config(overrides)
-    return simulate(validate(cfg) if isinstance(cfg, DictConfig) else cfg, progress=progress)
+    config = validate(cfg) if isinstance(cfg, DictConfig) else cfg
+    check_fits(config)
+    return simulate(config, progress=progress)
 

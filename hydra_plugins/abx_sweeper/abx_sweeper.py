@@ -42,11 +42,12 @@ def _clock(seconds: float) -> str:
 def _check(cfg, max_batch_size: int | None) -> None:
     """Refuse, in one line with exit status 2, a sweep that would run nothing or fail every run:
     the values every job shares are validated before any job starts."""
+    from sim.core.memory import check_fits
     from sim.core.params import ConfigError
     from sim.core.validate import validate
 
     try:
-        validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
+        check_fits(validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])))
         if max_batch_size is not None and max_batch_size < 1:
             raise ConfigError(f"hydra.sweeper.max_batch_size = {max_batch_size}: must be at least 1")
     except ConfigError as exc:

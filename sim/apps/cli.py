@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose_config, config_dir, config_options, register_schema, simulate
 from sim.apps import guard
+from sim.core.memory import check_fits
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.files import temporaries
@@ -44,6 +45,7 @@ def job(cfg: DictConfig) -> dict[str, str] | None:
                          int(hc.job.num))
     try:
         config = validate(cfg)
+        check_fits(config)
     except ConfigError as exc:
         fail(str(exc))
     out = Path(hc.runtime.output_dir)
@@ -161,7 +163,7 @@ def preflight(args: list[str]) -> None:
         fail(condense(exc))
     HydraConfig.instance().set_config(cfg)
     try:
-        validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
+        check_fits(validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])))
     except ConfigError as exc:
         fail(str(exc))
     run_dir = Path(str(cfg.hydra.run.dir)).absolute()

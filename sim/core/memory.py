@@ -1,0 +1,51 @@
+"""Will a run fit in memory? An estimate made before the model is built, checked against the machine.
+
+A run's memory grows with its members (the struct-of-arrays state, the week's temporaries, the
+account table): measured with ``resource.getrusage`` peak RSS at 20,000 and 200,000 accounts
+(mid-market committees, 6.8 members per account; 2026-11), a run takes about
+:data:`BASE_BYTES` for the interpreter and libraries plus :data:`BYTES_PER_MEMBER` per member.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sim.core.config import Config
+from sim.core.params import ConfigError
+
+#: Interpreter, numpy, pandas, Mesa and Hydra before any state (measured: about 150 MB).
+BASE_BYTES = 160e6
+#: Peak bytes per buying-committee member (measured: 275 MB for 180,000 more accounts, 1.22M members).
+BYTES_PER_MEMBER = 235.0
+
+
+def needed_bytes(cfg: Config) -> float:
+    """Estimated peak memory of one run: ``BASE_BYTES + BYTES_PER_MEMBER * expected members``."""
+    m = cfg.market
+    members = m.n_accounts * sum(s * c for s, c in zip(m.segment_shares, m.committee_size_mean, strict=True))
+    return BASE_BYTES + BYTES_PER_MEMBER * members
+
+
+def available_bytes() -> float | None:
+    """Memory the machine can give a new run now (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits(cfg: Config, available: float | None = None) -> None:
+    """Refuse (:class:`ConfigError`) a run whose estimated memory exceeds what the machine has."""
+    have = available_bytes() if available is None else available
+    need = needed_bytes(cfg)
+    if have is not None and need > have:
+        raise ConfigError(f"market.n_accounts = {cfg.market.n_accounts:,}: a run needs about {need / 1e9:.1f} GB "
+                          f"of memory and this machine has {have / 1e9:.1f} GB available; use fewer accounts or "
+                          "a machine with more memory")
