@@ -139,11 +139,15 @@ def simulate(cfg: Config | DictConfig, progress: bool = False) -> Results:
 
 def run(overrides: Sequence[str] | DictConfig | Config = (), progress: bool = False) -> Results:
     """Compose (from overrides) or take a config, validate it, run it, and return :class:`Results`."""
-    if isinstance(overrides, DictConfig | Config):
-        cfg = overrides
-    else:
-        cfg = compose_config(overrides)
-    config = validate(cfg) if isinstance(cfg, DictConfig) else cfg
-    check_fits(config)
-    return simulate(config, progress=progress)
+    cfg = overrides if isinstance(overrides, DictConfig | Config) else compose_config(overrides)
+    return simulate(checked(cfg), progress=progress)
+
+
+def checked(cfg: DictConfig | Config) -> Config:
+    """A config ready to run: validated (a composed one; Hydra's own node, if present, is left out)
+    and small enough for this machine's memory. Raises :class:`~sim.core.params.ConfigError`."""
+    if isinstance(cfg, DictConfig):
+        cfg = validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
+    check_fits(cfg)
+    return cfg
 

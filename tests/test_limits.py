@@ -127,7 +127,7 @@ def test_a_constant_churn_hazard_gives_geometric_survival_and_the_implied_nrr(ch
         assert abs(alive - p_alive.sum()) < Z * sd, (week, alive, p_alive.sum())
     s = model.summary()
     implied = (1 - churn) ** (52 // contract)  # every customer faces 13 renewals in the last 52 weeks
-    cohort_arr = model._cohort_arr[model._cohort_arr > 0]
+    cohort_arr = model.cohort_arr[model.cohort_arr > 0]
     n_eff = cohort_arr.sum() ** 2 / (cohort_arr**2).sum()
     tolerance = Z * np.sqrt(implied * (1 - implied) / n_eff)
     assert abs(s["nrr"] - implied) < tolerance and s["grr"] == pytest.approx(s["nrr"])

@@ -18,7 +18,7 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 
 @dataclass
@@ -39,15 +39,14 @@ def _clock(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _check(cfg, max_batch_size: int | None) -> None:
+def _check(cfg: DictConfig, max_batch_size: int | None) -> None:
     """Refuse, in one line with exit status 2, a sweep that would run nothing or fail every run:
     the values every job shares are validated before any job starts."""
-    from sim.core.memory import check_fits
+    from sim.api import checked
     from sim.core.params import ConfigError
-    from sim.core.validate import validate
 
     try:
-        check_fits(validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])))
+        checked(cfg)
         if max_batch_size is not None and max_batch_size < 1:
             raise ConfigError(f"hydra.sweeper.max_batch_size = {max_batch_size}: must be at least 1")
     except ConfigError as exc:

@@ -18,11 +18,10 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from sim.api import compose_config, config_dir, config_options, register_schema, simulate
+from sim.api import checked, compose_config, config_dir, config_options, register_schema, simulate
 from sim.apps import guard
-from sim.core.memory import check_fits
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.files import temporaries
@@ -44,8 +43,7 @@ def job(cfg: DictConfig) -> dict[str, str] | None:
         return sweep_job(cfg, Path(hc.runtime.output_dir), Path(hc.sweep.dir), list(hc.overrides.task),
                          int(hc.job.num))
     try:
-        config = validate(cfg)
-        check_fits(config)
+        config = checked(cfg)
     except ConfigError as exc:
         fail(str(exc))
     out = Path(hc.runtime.output_dir)
@@ -78,7 +76,7 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     for leftover in [*out.glob(".*.tmp"), *temporaries(sweep_dir / "catalog" / f"{run_id}.parquet")]:
         leftover.unlink(missing_ok=True)  # half-written files of this job's killed attempt
     stale = run_id_of(out)
-    if stale is not None:  # this folder held a run of another config (a config file changed): redo it
+    if stale not in (None, run_id):  # this folder held a run of another config (a config file changed): redo it
         (sweep_dir / "catalog" / f"{stale}.parquet").unlink(missing_ok=True)
         (out / SUMMARY_FILE).unlink(missing_ok=True)
     run_dir = os.path.relpath(out, sweep_dir)  # relative or absolute sweep folders alike
@@ -163,7 +161,7 @@ def preflight(args: list[str]) -> None:
         fail(condense(exc))
     HydraConfig.instance().set_config(cfg)
     try:
-        check_fits(validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])))
+        checked(cfg)
     except ConfigError as exc:
         fail(str(exc))
     run_dir = Path(str(cfg.hydra.run.dir)).absolute()

@@ -23,6 +23,10 @@ class Metric:
     formula: str
 
 
+#: Retention (NRR, GRR, logo churn) is measured on the accounts that were customers this many
+#: weeks before the end of the run (or at week 0 in a shorter run).
+RETENTION_WINDOW_WEEKS = 52
+
 W = Metric  # weekly series read as "this week's"
 #: Weekly time-series columns (one row per week in ``timeseries.parquet``).
 WEEKLY: dict[str, Metric] = {

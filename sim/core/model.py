@@ -20,7 +20,7 @@ from sim.core.agents import create_agents
 from sim.core.config import SEGMENTS, TIERS, Config
 from sim.core.diagnostics import diagnose
 from sim.core.mechanisms import market
-from sim.core.metrics import Recorder, summarize
+from sim.core.metrics import RETENTION_WINDOW_WEEKS, Recorder, summarize
 from sim.core.phases import PHASES
 from sim.core.policies import (
     MeasurementPolicy,
@@ -89,8 +89,9 @@ class ABXModel(mesa.Model):
 
         self.recorder = Recorder(c.horizon_weeks)
         self.arr_start = float(self.accounts.arr.sum())
-        self._cohort_week = max(0, c.horizon_weeks - 52)
-        self._cohort_arr = self.accounts.arr.copy()
+        self._cohort_week = max(0, c.horizon_weeks - RETENTION_WINDOW_WEEKS)
+        #: Each account's ARR at the start of the retention window (the NRR cohort's base).
+        self.cohort_arr = self.accounts.arr.copy()
         self.story = StoryLog(self.n_accounts, self._story_accounts())
         create_agents(self)
 
@@ -155,7 +156,7 @@ class ABXModel(mesa.Model):
         w = m.influence[touched_m]
         trust = float(np.average(m.trust[touched_m], weights=w)) if w.sum() > 0 else 0.0
         summary = summarize(
-            self.recorder.frame(self.steps), arr_start=self.arr_start, cohort_start=self._cohort_arr,
+            self.recorder.frame(self.steps), arr_start=self.arr_start, cohort_start=self.cohort_arr,
             arr_end=a.arr, touched_trust=trust, touched_members=int(touched_m.sum()),
             touched_accounts=int(a.touched.sum()), n_accounts=self.n_accounts,
             gross_margin=self.cfg.vendor.gross_margin, tier_sizes=np.bincount(a.tier, minlength=len(TIERS)),
@@ -169,7 +170,7 @@ class ABXModel(mesa.Model):
         self.recorder.week = w
         self.stream.start(w)
         if w == self._cohort_week:
-            self._cohort_arr = self.accounts.arr.copy()
+            self.cohort_arr = self.accounts.arr.copy()
         week = Week(w)
         for phase in PHASES:
             phase.run(self, week)

@@ -33,10 +33,10 @@ def run_id_of(folder: Path) -> str | None:
         return None
 
 
-def is_finished(folder: Path, run_id: str | None = None) -> bool:
-    """Whether ``folder`` holds a finished run (its summary was written, last and atomically) and,
-    if ``run_id`` is given, of that config: results of another config are never reused."""
-    return (folder / SUMMARY_FILE).is_file() and (run_id is None or run_id_of(folder) == run_id)
+def is_finished(folder: Path, run_id: str) -> bool:
+    """Whether ``folder`` holds a finished run (its summary was written, last and atomically) of the
+    config ``run_id`` names: results of another config are never reused."""
+    return (folder / SUMMARY_FILE).is_file() and run_id_of(folder) == run_id
 
 
 def finish(folder: Path, summary: dict[str, float], run_id: str | None = None) -> Path:

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.api import compose_config
+from sim.api import compose_config, run
 from sim.core.config import SEGMENTS
 from sim.core.model import ABXModel
 from sim.core.state import Outcome, Stage
@@ -64,12 +64,8 @@ def observe(overrides: Sequence[str]) -> Observed:
     model = ABXModel(validate(compose_config(list(overrides))))
     a = model.accounts
     deals, renewals = [], []
-    horizon = model.cfg.horizon_weeks
-    cohort_start = np.zeros(model.n_accounts)
-    for w in range(horizon):
+    for w in range(model.cfg.horizon_weeks):
         before, customer = a.renewals.copy(), a.stage >= Stage.ONBOARDING
-        if w == max(horizon - 52, 0):
-            cohort_start = a.arr.astype(float).copy()
         model.step()
         closed = np.flatnonzero(a.ti_close == w)
         deals.append(pd.DataFrame({"committee_size": a.m_count[closed],
@@ -78,6 +74,7 @@ def observe(overrides: Sequence[str]) -> Observed:
         renewed = customer & (a.renewals > before)
         due = np.flatnonzero(churned | renewed)
         renewals.append(pd.DataFrame({"renewal": before[due], "churned": churned[due]}))
+    cohort_start = model.cohort_arr.astype(float)  # the model's own NRR cohort
     cohort = cohort_start > 0
     segments = pd.DataFrame({"segment": np.asarray(SEGMENTS)[a.segment[cohort]], "arr_start": cohort_start[cohort],
                              "arr_end": a.arr[cohort].astype(float)})
@@ -108,8 +105,6 @@ def nrr_by_segment(obs: Observed) -> dict[str, float]:
 
 def referral_demand(seeds: int, extra: Sequence[str]) -> pd.DataFrame:
     """New logos and referral leads with marketing off, with and without referrals, per seed."""
-    from sim.api import run
-
     rows = []
     for seed in range(seeds):
         for label, off in (("with referrals", []), ("without referrals", ["market.customers.p_referral_week=0"])):
