@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from sim.core.params import declared_fields, param
+from sim.core.sizing import default_tier_size, sized_to_market  # noqa: F401  (registers the resolvers)
 
 SEGMENTS = ("smb", "midmarket", "enterprise")
 ROLES = ("economic_buyer", "champion", "technical_evaluator", "end_user", "finance_procurement",
@@ -37,42 +36,13 @@ class Channel(IntEnum):
 CHANNELS = tuple(c.name.lower() for c in Channel)
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-
-
-def default_tier_size(size_at_10k: int, n_accounts: int) -> int:
-    """Default size of a tier: its size in a 10,000-account market (CAL-4.9), scaled down in
-    proportion for smaller markets and never scaled up (1:1 lists stay 10-50 accounts anywhere).
-
-    Config files use it as ``${abx_tier:20,${market.n_accounts}}``.
-
-    >>> default_tier_size(2000, 300), default_tier_size(2000, 50_000)
-    (60, 2000)
-    """
-    return min(int(size_at_10k), round(int(size_at_10k) * int(n_accounts) / 10_000))
-
-
-OmegaConf.register_new_resolver("abx_tier", default_tier_size, replace=True)
-
-
-def sized_to_market(value: float, sized_for: int, n_accounts: int) -> float:
-    """A vendor figure (budget or headcount) stated for a market of ``sized_for`` accounts, scaled in
-    proportion to a market of ``n_accounts``: a vendor selling into a fifth of the market has a
-    fifth of the budget and team. Headcounts (given as integers) round to whole people and keep at
-    least one when the figure has any.
-
-    Market presets use it as ``${abx_sized:8,10000,${market.n_accounts}}``; an explicit value
-    (``vendor.n_sdr=3``) replaces it.
-
-    >>> sized_to_market(8, 10_000, 2_000), sized_to_market(8, 10_000, 100), sized_to_market(5e6, 10_000, 2_000)
-    (2, 1, 1000000.0)
-    """
-    scaled = value * int(n_accounts) / int(sized_for)
-    if isinstance(value, int):
-        return max(round(scaled), 1 if value > 0 else 0)
-    return float(scaled)
-
-
-OmegaConf.register_new_resolver("abx_sized", sized_to_market, replace=True)
+#: Largest market a run accepts (a memory check also refuses what this machine cannot hold).
+MAX_ACCOUNTS = 5_000_000
+#: Largest seed: the catalog stores seeds as 64-bit signed integers.
+MAX_SEED = 2**63 - 1
+#: Most replications of one sweep point, and most points of one design (Sobol runs N(2D+2)).
+MAX_REPLICATIONS = 100_000
+MAX_DESIGN_POINTS = 100_000_000
 
 
 # --------------------------------------------------------------------------------------- market
@@ -232,12 +202,12 @@ class MarketConfig:
     """The world the vendor sells into: accounts, committees, buying windows, buyers, deals."""
 
     name: str = param("midmarket_saas", unit="", doc="name of the market preset (reported in outputs)")
-    n_accounts: int = param(10000, lo=1, hi=5_000_000, unit="accounts",
+    n_accounts: int = param(10000, lo=1, hi=MAX_ACCOUNTS, unit="accounts",
                             doc="accounts in the addressable market")
     segment_shares: list[float] = param([0.2, 0.7, 0.1], lo=0, hi=1, length=3, total=1.0,
                                         unit="share", doc="share of accounts per segment (SMB, MM, ENT)")
     n_industries: int = param(8, lo=1, hi=1000, unit="clusters", doc="industry clusters")
-    acv_median_usd: list[float] = param([10_000.0, 30_000.0, 120_000.0], lo=0, length=3,
+    acv_median_usd: list[float] = param([10_000.0, 30_000.0, 120_000.0], lo=0, hi=1e9, length=3,
                                         unit="USD/year", doc="median potential contract value per segment")
     acv_sigma: float = param(0.8, lo=0, hi=5, unit="log-USD",
                              doc="lognormal shape of contract value (heavy right tail)")
@@ -270,9 +240,9 @@ class MarketConfig:
 class VendorConfig:
     """The vendor's go-to-market resources: budgets, channels, team sizes and costs."""
 
-    marketing_budget_usd_year: float = param(4_000_000.0, lo=0, unit="USD/year",
+    marketing_budget_usd_year: float = param(4_000_000.0, lo=0, hi=1e11, unit="USD/year",
                                              doc="marketing program budget (channels + research)")
-    channel_cost_usd: list[float] = param([2.0, 5.0, 250.0, 100.0, 400.0], lo=0, length=5,
+    channel_cost_usd: list[float] = param([2.0, 5.0, 250.0, 100.0, 400.0], lo=0, hi=1e6, length=5,
                                           unit="USD/touch", doc="cost of one touch per channel "
                                           "(ads, email, events, direct mail, executive)")
     channel_effect: list[float] = param([0.25, 0.5, 1.5, 1.0, 2.0], lo=0, hi=10, length=5,
@@ -282,10 +252,10 @@ class VendorConfig:
                                        "on each channel", source="CAL-6.3")
     ad_ctr: float = param(0.004, lo=0, hi=1, unit="clicks/impression",
                           doc="click-through rate of a fully relevant ad touch (channel metric)")
-    research_usd_year: float = param(30_000.0, lo=0, unit="USD/account/year",
+    research_usd_year: float = param(30_000.0, lo=0, hi=1e8, unit="USD/account/year",
                                      doc="cost of full (depth 1) account research; cost grows as depth**2",
                                      source="CAL-4.1")
-    intent_data_usd_year: float = param(150_000.0, lo=0, unit="USD/year",
+    intent_data_usd_year: float = param(150_000.0, lo=0, hi=1e9, unit="USD/year",
                                         doc="intent-data subscription at full coverage (scales with coverage)")
     mqa_coverage: float = param(0.5, lo=0, hi=1, unit="share of influence",
                                 doc="an account is an MQA when engaged members hold this share of its "
@@ -311,7 +281,7 @@ class VendorConfig:
                                    doc="executive sponsor hours available per week")
     exec_hours_per_play: float = param(2.0, lo=0.1, hi=168, unit="hours",
                                        doc="executive hours one executive touch takes")
-    salary_usd_year: list[float] = param([160_000.0, 100_000.0, 250_000.0, 140_000.0], lo=0, length=4,
+    salary_usd_year: list[float] = param([160_000.0, 100_000.0, 250_000.0, 140_000.0], lo=0, hi=1e8, length=4,
                                          unit="USD/person/year",
                                          doc="fully loaded cost per head: marketer, SDR, AE, CSM")
     gross_margin: float = param(0.78, lo=0, hi=1, unit="share", doc="gross margin (CAC payback)")
@@ -347,7 +317,8 @@ class OutputConfig:
     story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
                                 doc="accounts whose week-by-week story is recorded (the first ones "
                                     "of each tier, plus any listed in story_ids)")
-    story_ids: list[int] = param([], lo=0, unit="account ids", doc="accounts whose story is always recorded")
+    story_ids: list[int] = param([], lo=0, hi=MAX_ACCOUNTS - 1, unit="account ids",
+                                 doc="accounts whose story is always recorded")
 
 
 @dataclass
@@ -357,10 +328,11 @@ class SweepConfig:
     design: str = param("grid", unit="", doc="grid (only the swept values), lhs, sobol or morris over `params`")
     samples: int = param(16, lo=1, hi=1_000_000, unit="samples",
                          doc="design size: LHS points, Sobol base samples N (N(2D+2) runs), Morris trajectories")
-    seed: int = param(0, lo=0, unit="-", doc="seed of the design's sampler")
-    params: dict[str, list[float]] = param({}, unit="[low, high]", doc="ranges the design samples: config key "
+    seed: int = param(0, lo=0, hi=MAX_SEED, unit="-", doc="seed of the design's sampler")
+    params: dict[str, Any] = param({}, unit="[low, high]", doc="ranges the design samples: config key "
                                            "-> [low, high] (set in a configs/sweep/ file)")
-    point: int = param(-1, lo=-1, unit="-", doc="index of the design point a run belongs to (set by the sweeper)")
+    point: int = param(-1, lo=-1, hi=MAX_DESIGN_POINTS, unit="-",
+                       doc="index of the design point a run belongs to (set by the sweeper)")
     baseline: str = param("", unit="", doc="strategy the report pairs differences against "
                                            "(default: the first strategy swept)")
     condition: str = param("", unit="", doc="scenario-discovery condition for the report, e.g. 'nrr < 1.0' "
@@ -371,10 +343,11 @@ class SweepConfig:
 class Config:
     """The root config: ``abx-sim`` runs one of these."""
 
-    seed: int = param(0, lo=0, unit="-", doc="seed of every random stream in the run (and of the sweep)")
-    replication: int = param(0, lo=0, unit="-", doc="replication index: run seeds derive from (seed, "
-                                                    "replication) through SeedSequence; set by sweeps")
-    replications: int = param(1, lo=1, hi=100_000, unit="runs",
+    seed: int = param(0, lo=0, hi=MAX_SEED, unit="-", doc="seed of every random stream in the run (and of the sweep)")
+    replication: int = param(0, lo=0, hi=MAX_REPLICATIONS - 1, unit="-",
+                             doc="replication index: run seeds derive from (seed, replication) through "
+                                 "SeedSequence; set by sweeps")
+    replications: int = param(1, lo=1, hi=MAX_REPLICATIONS, unit="runs",
                               doc="replications per sweep point in a multirun (replication 0..n-1 each)")
     horizon_weeks: int = param(156, lo=1, hi=2600, unit="weeks", doc="weeks simulated")
     market: MarketConfig = field(default_factory=MarketConfig)

@@ -82,9 +82,12 @@ def check_fields(obj: Any, path: str) -> None:
         if meta["length"] is not None and len(values) != meta["length"]:
             raise ConfigError(f"{key} = {_fmt(value)}: must be a list of {meta['length']} numbers")
         lo, hi = meta["lo"], meta["hi"]
+        whole = str(f.type) in ("int", "list[int]")
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ConfigError(f"{key} = {_fmt(value)}: must be a finite number")
+            if whole and not isinstance(v, int):
+                raise ConfigError(f"{key} = {_fmt(value)}: must be a whole number")
             if (lo is not None and v < lo) or (hi is not None and v > hi):
                 if hi is None:
                     allowed = f"must be >= {_fmt(lo)}"

@@ -161,7 +161,8 @@ class Outcomes(Steered):
 class ChannelMetricsParams(SteeredParams):
     """Parameters of steering by channel metrics."""
 
-    mql_clicks: float = param(10.0, lo=0, unit="clicks/MQL", doc="clicks an MQL counts for in the channel score")
+    mql_clicks: float = param(10.0, lo=0, hi=1e6, unit="clicks/MQL",
+                              doc="clicks an MQL counts for in the channel score")
     steer_channels: bool = param(True, unit="flag", doc="also reallocate across channels (the channel report's "
                                  "cost per click and per MQL)")
 

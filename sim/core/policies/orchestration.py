@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.core.config import Channel
+from sim.core.config import MAX_ACCOUNTS, Channel
 from sim.core.mechanisms.delivery import allocate
 from sim.core.params import param
 from sim.core.policies.base import OrchestrationPolicy, Plan, PolicyParams, register
@@ -32,7 +32,7 @@ class RoutingParams(PolicyParams):
     list_overlap: float = param(0.07, lo=0, hi=1, unit="share",
                                 doc="share of marketing's target list (best tiers first) that is also on sales' "
                                     "named list", source="CAL-4.8")
-    sales_own_accounts: int = param(150, lo=0, unit="accounts",
+    sales_own_accounts: int = param(150, lo=0, hi=MAX_ACCOUNTS, unit="accounts",
                                     doc="accounts sales names on its own, off marketing's list (by value)")
     p_inconsistent: float = param(0.5, lo=0, hi=1, unit="probability",
                                   doc="chance two uncoordinated teams touching one account in a week send "
@@ -131,7 +131,7 @@ class SignalParams(RoutingParams):
     list_overlap: float = param(1.0, lo=0, hi=1, unit="share",
                                 doc="share of marketing's target list (best tiers first) that is also on sales' "
                                     "named list: sales is paged and AEs briefed only there", source="CAL-4.8")
-    sales_own_accounts: int = param(0, lo=0, unit="accounts",
+    sales_own_accounts: int = param(0, lo=0, hi=MAX_ACCOUNTS, unit="accounts",
                                     doc="accounts sales names on its own, off marketing's list (by value)")
     shared_view: bool = param(True, unit="flag",
                               doc="sales and CS work from marketing's account view, so touches are sequenced "

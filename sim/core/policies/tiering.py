@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
+from sim.core.config import MAX_ACCOUNTS
 from sim.core.params import ConfigError, param
 from sim.core.policies.base import PolicyParams, TieringPolicy, register
 from sim.core.state import Stage
@@ -61,13 +62,13 @@ class NoTiering(TieringPolicy):
 class TieredParams(PolicyParams):
     """Parameters of tiered target lists."""
 
-    n_one_to_one: int = param("${abx_tier:20,${market.n_accounts}}", lo=0, unit="accounts",
+    n_one_to_one: int = param("${abx_tier:20,${market.n_accounts}}", lo=0, hi=MAX_ACCOUNTS, unit="accounts",
                               doc="1:1 list size (default: 20, scaled down in markets under 10,000 accounts)",
                               source="CAL-4.1, CAL-4.9")
-    n_one_to_few: int = param("${abx_tier:200,${market.n_accounts}}", lo=0, unit="accounts",
+    n_one_to_few: int = param("${abx_tier:200,${market.n_accounts}}", lo=0, hi=MAX_ACCOUNTS, unit="accounts",
                               doc="1:few list size (default: 200, scaled down below 10,000 accounts)",
                               source="CAL-4.9")
-    n_one_to_many: int = param("${abx_tier:2000,${market.n_accounts}}", lo=0, unit="accounts",
+    n_one_to_many: int = param("${abx_tier:2000,${market.n_accounts}}", lo=0, hi=MAX_ACCOUNTS, unit="accounts",
                                doc="1:many list size (default: 2,000, scaled down below 10,000 accounts)",
                                source="CAL-4.9")
     weight_fit: float = param(1.0, lo=0, hi=100, unit="-", doc="weight of observed fit in the list score")
