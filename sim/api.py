@@ -13,19 +13,29 @@ Hydra's compose API builds the config, so Hydra never takes over the process.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import os
+import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.errors import OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
+from sim.core import guard
 from sim.core.config import Config
 from sim.core.memory import check_fits
 from sim.core.model import ABXModel
+from sim.core.params import ConfigError, declared_fields
 from sim.core.policies import REGISTRY
 from sim.core.validate import validate
 
@@ -106,11 +116,90 @@ def register_schema() -> None:
     OmegaConf.register_new_resolver("abx_config_groups", config_groups_help, replace=True)
 
 
-def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = False) -> DictConfig:
-    """Compose the main config with Hydra overrides, e.g. ``["strategy=abm", "seed=3"]``."""
+def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = False, config_name: str = "config",
+                   extra_dirs: Sequence[Path] = ()) -> DictConfig:
+    """Compose the main config with Hydra overrides, e.g. ``["strategy=abm", "seed=3"]``.
+
+    ``extra_dirs`` are further config folders searched after :func:`config_dir` (what
+    ``--config-dir`` adds on the command line). Raises :class:`ConfigError` in one line for an
+    override that is not a list of strings, names a forbidden key (:mod:`sim.core.guard`) or does
+    not compose (an unknown key or option, a value of the wrong type).
+    """
+    if isinstance(overrides, str | bytes) or not isinstance(overrides, Sequence) or not all(
+            isinstance(o, str) for o in overrides):
+        raise ConfigError(f"overrides = {overrides!r}: must be a list of key=value strings, e.g. "
+                          "['strategy=abm', 'seed=3']")
+    guard.check_overrides(overrides)
+    read_overrides(overrides)
     register_schema()
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides), return_hydra_config=return_hydra_config)
+    search = [f"hydra.searchpath=[{','.join(f'file://{Path(d).resolve()}' for d in extra_dirs)}]"] if extra_dirs else []
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            return compose(config_name=config_name, overrides=[*overrides, *search],
+                           return_hydra_config=return_hydra_config)
+    except Exception as exc:  # Hydra and OmegaConf raise many exception types for a bad override
+        raise ConfigError(condense(exc)) from None
+
+
+def read_overrides(overrides: Sequence[str]) -> list[Override]:
+    """The overrides as Hydra reads them, each checked on its own: it parses, names a key, does not
+    delete one of the schema's keys (which would silently bring back its default) and gives a flag
+    ``true`` or ``false``. Raises :class:`ConfigError` in one line naming the override."""
+    parser = OverridesParser.create()
+    flags = flag_keys()
+    read = []
+    for text in overrides:
+        try:
+            [override] = parser.parse_overrides([text])
+        except OverrideParseException as exc:
+            lines = [line for line in str(exc).splitlines() if line.strip()]
+            reason = lines[1].strip() if len(lines) > 1 else "cannot be read"
+            raise ConfigError(f"{text}: not an override of the form key=value ({reason})") from None
+        key = override.key_or_group
+        if not key:
+            raise ConfigError(f"{text}: no key before '='")
+        if override.is_delete() and not key.startswith("hydra"):
+            raise ConfigError(f"{text}: removing a key is not supported; set the value you want instead "
+                              "(`abx-sim --cfg job` shows them)")
+        values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
+        if key in flags and any(not isinstance(v, bool) for v in values):
+            shown = next(v for v in values if not isinstance(v, bool))
+            raise ConfigError(f"{key} = {shown}: must be true or false")
+        read.append(override)
+    return read
+
+
+def flag_keys() -> set[str]:
+    """The dotted keys of every flag (``bool`` field) of the schema and of every registered policy."""
+    flags = {key for key, f, _ in declared_fields(Config) if f.type == "bool"}
+    for family, policies in REGISTRY.items():
+        for cls in policies.values():
+            flags |= {f"strategy.{family}.{f.name}" for f in dataclasses.fields(cls.Params) if f.type == "bool"}
+    return flags
+
+
+def condense(exc: BaseException) -> str:
+    """One line from a Hydra/OmegaConf composition error: the key, the value, what is allowed."""
+    text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
+    missing = re.search(r"Could not find '([^']+)'", text)
+    if missing:
+        listed = lines[: next((i for i, line in enumerate(lines) if line.startswith("Config search path")),
+                              len(lines))]
+        options = [line for line in listed if not re.match(r"(In |Could not|Available)", line)]
+        group, _, choice = missing.group(1).rpartition("/")
+        options = config_options(group) or options  # Hydra's list has the policies' *_schema entries
+        return f"{group}={choice}: no such option; available: {', '.join(options)}"
+    if "not in struct" in text or re.search(r"Key '[^']+' not in '", text):
+        name = key or re.search(r"Key '([^']+)'", text).group(1)  # type: ignore[union-attr]
+        return f"{name}: unknown key (check the spelling; `abx-sim --cfg job` lists every key)"
+    converted = re.search(r"(Value '.*' of type '\w+' could not be converted to \w+)", text)
+    if converted:
+        return f"{key}: {converted.group(1)}"
+    carried = [getattr(e, "full_key", None) for e in (exc, exc.__cause__)]  # omegaconf's errors carry their key
+    key = key or next((str(k) for k in carried if k), "")
+    return (f"{key}: " if key and key not in lines[0] else "") + "; ".join(lines[:3])
 
 
 @dataclass
@@ -138,16 +227,31 @@ def simulate(cfg: Config | DictConfig, progress: bool = False) -> Results:
 
 
 def run(overrides: Sequence[str] | DictConfig | Config = (), progress: bool = False) -> Results:
-    """Compose (from overrides) or take a config, validate it, run it, and return :class:`Results`."""
+    """Compose (from overrides) or take a config, validate it, run it, and return :class:`Results`.
+
+    Raises :class:`~sim.core.params.ConfigError` (one line: the key, the value, what is allowed)
+    for anything that is not a valid config, before any work is done.
+    """
     cfg = overrides if isinstance(overrides, DictConfig | Config) else compose_config(overrides)
     return simulate(checked(cfg), progress=progress)
 
 
 def checked(cfg: DictConfig | Config) -> Config:
-    """A config ready to run: validated (a composed one; Hydra's own node, if present, is left out)
-    and small enough for this machine's memory. Raises :class:`~sim.core.params.ConfigError`."""
+    """A config ready to run: validated (Hydra's own node, if present, is left out; a
+    :class:`Config` is checked as thoroughly as a composed one, on a copy) and small enough for
+    this machine's memory. Raises :class:`~sim.core.params.ConfigError`."""
     if isinstance(cfg, DictConfig):
-        cfg = validate(OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"]))
-    check_fits(cfg)
-    return cfg
+        cfg = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+    config = validate(cfg)
+    check_fits(config)
+    return config
 
+
+class ArgumentParser(argparse.ArgumentParser):
+    """The project's command-line parser: a mistake gets one line (``prog: error: ...``, the usage
+    left to ``--help``) and exit status 2, as every abx-sim command does."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` in one line and exit with status 2."""
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)

@@ -1,4 +1,4 @@
-"""Configs hold values, never code (``sim.apps.guard``): the exploits of issue 13 tried again."""
+"""Configs hold values, never code (``sim.core.guard``): the exploits of issue 13 tried again."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from sim.api import config_dir
-from sim.apps.guard import UnsafeConfig, check, config_dirs, forbidden_part
+from sim.apps import cli
+from sim.core.guard import UnsafeConfig, check, config_dirs, forbidden_part
 
 ABX_SIM = str(Path(sys.executable).with_name("abx-sim"))
 EXPERIMENT = str(Path(sys.executable).with_name("abx-sim-experiment"))
@@ -46,8 +47,8 @@ def test_forbidden_names_are_found_in_any_key_path(key, bad):
 
 def test_config_dirs_follow_hydras_config_dir_flags(tmp_path):
     assert config_dirs(["--config-dir", "a", "-cd=b", "seed=1"], tmp_path) == [tmp_path, Path("a"), Path("b")]
-    app = Path(sys.modules["sim.apps.guard"].__file__).parent  # where Hydra resolves a relative --config-path
-    assert config_dirs(["-cp", "c"], tmp_path) == [tmp_path, Path("c"), app / "c"]
+    app = Path(cli.__file__).parent  # where Hydra resolves a relative --config-path
+    assert config_dirs(["-cp", "c"], tmp_path, app) == [tmp_path, Path("c"), app / "c"]
 
 
 def test_a_callback_on_the_command_line_runs_nothing_and_writes_nothing(tmp_path):

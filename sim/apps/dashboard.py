@@ -14,7 +14,6 @@ Run it with ``abx-sim-dashboard`` (it serves on http://localhost:8765 by default
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import compose_config, config_options
+from sim.api import ArgumentParser, compose_config, config_options
 from sim.core.config import TIERS, Config
 from sim.core.diagnostics import DIAGNOSES, flagged
 from sim.core.model import ABXModel
@@ -381,7 +380,7 @@ def alias_bundled_assets(cache: Path) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``abx-sim-dashboard [--host HOST] [--port PORT]``: serve the dashboard with Solara."""
-    parser = argparse.ArgumentParser(prog="abx-sim-dashboard", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="abx-sim-dashboard", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="localhost", help="interface to serve on (default: localhost)")
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     args = parser.parse_args(argv)

@@ -46,7 +46,7 @@ class ABXModel(mesa.Model):
     """An ABX go-to-market strategy in a B2B market, simulated week by week.
 
     Args:
-        cfg: a composed Hydra config, or a validated :class:`~sim.core.config.Config`.
+        cfg: a composed Hydra config or a :class:`~sim.core.config.Config` (validated here; a copy is kept).
 
     Attributes:
         accounts, members: struct-of-arrays state (:mod:`sim.core.state`).
@@ -55,7 +55,7 @@ class ABXModel(mesa.Model):
     """
 
     def __init__(self, cfg: Config | DictConfig) -> None:
-        self.cfg = cfg if isinstance(cfg, Config) else validate(cfg)
+        self.cfg = validate(cfg)  # a Config too: the model runs only what passes its checks
         c = self.cfg
         self.streams = Streams(c.seed, c.replication)
         super().__init__(rng=self.streams.generator("mesa"))

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from sim.core.params import ConfigError
+
 #: Key names that make Hydra, OmegaConf or ``logging.config`` import or call code, or widen the
 #: config search path to folders nobody checked.
 FORBIDDEN = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "()", "callbacks", "handlers", "class",
@@ -30,7 +32,7 @@ _PARTS = re.compile(r"[./\s:+~@]+")
 _DIR_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp")
 
 
-class UnsafeConfig(ValueError):
+class UnsafeConfig(ConfigError):
     """A config or override that would run code; the message is the one line to show."""
 
 
@@ -80,8 +82,10 @@ def check_file(path: Path) -> None:
                                "import or run code (see the README's Security section)")
 
 
-def config_dirs(args: list[str], default: Path) -> list[Path]:
-    """The config folders a command line brings into play: the default one and any ``--config-dir``."""
+def config_dirs(args: list[str], default: Path, app_dir: Path | None = None) -> list[Path]:
+    """The config folders a command line brings into play: the default one and any ``--config-dir``
+    or ``--config-path`` (Hydra reads a relative ``--config-path`` from ``app_dir``, the folder of
+    the application's module, so that one is checked too)."""
     dirs = [default]
     for i, arg in enumerate(args):
         flag, eq, value = arg.partition("=")
@@ -89,15 +93,15 @@ def config_dirs(args: list[str], default: Path) -> list[Path]:
             value = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if value:
                 dirs.append(Path(value).expanduser())
-                if flag in ("--config-path", "-cp"):  # Hydra reads a relative one from the app's folder
-                    dirs.append(Path(__file__).parent / value)
+                if flag in ("--config-path", "-cp") and app_dir is not None:
+                    dirs.append(app_dir / value)
     return dirs
 
 
-def check(args: list[str], default_dir: Path) -> None:
+def check(args: list[str], default_dir: Path, app_dir: Path | None = None) -> None:
     """Refuse unsafe overrides and config files before Hydra reads anything (:class:`UnsafeConfig`)."""
     check_overrides(args)
-    for folder in config_dirs(args, default_dir):
+    for folder in config_dirs(args, default_dir, app_dir):
         if folder.is_dir():
             for path in sorted(folder.rglob("*.yaml")):
                 check_file(path)
