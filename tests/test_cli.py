@@ -133,16 +133,6 @@ def test_a_failed_write_leaves_neither_the_file_nor_a_temporary(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("override", "sweep"), [
-    ("strategy=abm,abx", True), ("seed=range(3)", True), ("market.segment_shares=[0.5,0.4,0.1]", False),
-    ("output.story_ids=[1,2]", False), ("seed=3", False), ("x='a,b'", False), ("a=[1,2],[3,4]", True),
-])
-def test_sweep_detection_ignores_commas_inside_lists(override, sweep):
-    from sim.apps.cli import is_sweep
-
-    assert is_sweep(override) is sweep
-
-
 def test_ctrl_c_stops_with_one_line_and_keeps_finished_runs(tmp_path):
     import signal
     import time

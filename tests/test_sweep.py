@@ -207,13 +207,17 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     folder = tmp_path / "fails"
-    proc = sweep("vendor.n_ae=-1,10", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    # The pre-flight checks every swept value (with the first value of the other keys), not every
+    # combination: a list of 200 accounts fits a market of 300 and the list of 50 one of 100, but 200
+    # in 100 fails when its run starts.
+    proc = sweep("market.n_accounts=300,100", "strategy.tiering.n_one_to_many=50,200", "horizon_weeks=20",
+                 f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr[-3000:]  # the other runs finish, and the sweep says it failed
-    assert "1 of 2 runs failed" in proc.stderr.strip().splitlines()[-1]
+    assert "1 of 4 runs failed" in proc.stderr.strip().splitlines()[-1]
     table = catalog.load(folder)
     failed, ok = table[table.status == "failed"], table[table.status == "ok"]
-    assert len(failed) == 1 and len(ok) == 1
-    assert "vendor.n_ae = -1" in failed.error.iloc[0] and np.isnan(failed.nrr.iloc[0])
+    assert len(failed) == 1 and len(ok) == 3
+    assert "more than market.n_accounts = 100" in failed.error.iloc[0] and np.isnan(failed.nrr.iloc[0])
     assert "1 failed" in proc.stderr and "Failed runs" in (folder / "report.md").read_text()
 
 

@@ -74,11 +74,8 @@ class ABXSweeper(BasicSweeper):
         s = cfg.sweep
         design = None
         if s.design != "grid":
-            params = OmegaConf.to_container(s.params)
+            params = OmegaConf.to_container(s.params)  # checked by _check: declared numbers, declared ranges
             assert isinstance(params, dict)
-            unknown = [k for k in params if OmegaConf.select(cfg, k, default=None) is None]
-            if unknown:
-                raise ValueError(f"sweep.params.{unknown[0]}: no such config key")
             design = make_design(s.design, params, s.samples, s.seed)
         integer_keys = {k for k in (design.names if design else []) if isinstance(OmegaConf.select(cfg, k), int)}
         jobs = expand(grid, cfg.replications, design, integer_keys)

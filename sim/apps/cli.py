@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,20 +18,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.api import checked, compose_config, config_dir, config_options, register_schema, simulate
-from sim.apps import guard
+from sim.api import checked, config_dir, register_schema, simulate
+from sim.apps.preflight import fail, preflight
+from sim.core import guard
 from sim.core.params import ConfigError
 from sim.core.validate import validate
 from sim.outputs.files import temporaries
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
 from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
 from sim.sweep import catalog
-
-
-def fail(message: str) -> None:
-    """Report a user mistake in one line and exit with status 2."""
-    print(f"abx-sim: error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def job(cfg: DictConfig) -> dict[str, str] | None:
@@ -113,72 +106,15 @@ def hydra_main() -> None:
     hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(job)()
 
 
-_NESTED = re.compile(r"\[[^\[\]]*\]|\{[^{}]*\}|'[^']*'|\"[^\"]*\"")
-
-
-def is_sweep(override: str) -> bool:
-    """Whether an override sweeps (``a=1,2`` or ``a=range(...)``); commas in lists do not count."""
-    value = override.partition("=")[2]
-    while _NESTED.search(value):
-        value = _NESTED.sub("", value)
-    return "," in value or re.search(r"\b(range|choice|glob|interval)\(", value) is not None
-
-
-def condense(exc: BaseException) -> str:
-    """One line from a Hydra/OmegaConf composition error: the key, the value, what is allowed."""
-    text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
-    missing = re.search(r"Could not find '([^']+)'", text)
-    if missing:
-        listed = lines[: next((i for i, line in enumerate(lines) if line.startswith("Config search path")),
-                              len(lines))]
-        options = [line for line in listed if not re.match(r"(In |Could not|Available)", line)]
-        group, _, choice = missing.group(1).rpartition("/")
-        options = config_options(group) or options  # Hydra's list has the policies' *_schema entries
-        return f"{group}={choice}: no such option; available: {', '.join(options)}"
-    if "not in struct" in text or re.search(r"Key '[^']+' not in '", text):
-        name = key or re.search(r"Key '([^']+)'", text).group(1)  # type: ignore[union-attr]
-        return f"{name}: unknown key (check the spelling; `abx-sim --cfg job` lists every key)"
-    converted = re.search(r"(Value '.*' of type '\w+' could not be converted to \w+)", text)
-    if converted:
-        return f"{key}: {converted.group(1)}"
-    return "; ".join(lines[:3])
-
-
-def preflight(args: list[str]) -> None:
-    """Compose and validate a single run's config before Hydra creates any folder.
-
-    Turns composition errors, invalid values and an unwritable output folder into one-line
-    errors (exit 2). Sweeps and Hydra's own flags (``--help``, ``--cfg``, ``-m``) go straight to
-    Hydra.
-    """
-    if any(a.startswith("-") for a in args) or any(is_sweep(a) for a in args):
-        return
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: check the config, then let Hydra run the job (which reads
+    ``sys.argv``; ``argv`` defaults to its arguments)."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cfg = compose_config(args, return_hydra_config=True)
-    except Exception as exc:  # Hydra and OmegaConf raise many exception types for bad overrides
-        fail(condense(exc))
-    HydraConfig.instance().set_config(cfg)
-    try:
-        checked(cfg)
-    except ConfigError as exc:
-        fail(str(exc))
-    run_dir = Path(str(cfg.hydra.run.dir)).absolute()
-    existing = next(p for p in (run_dir, *run_dir.parents) if p.exists())
-    try:  # the only reliable test of "can I create the run folder here" is to try
-        os.rmdir(tempfile.mkdtemp(prefix=".abx-sim-check-", dir=existing))
-    except OSError as exc:
-        fail(f"cannot write outputs to {run_dir}: {existing} is not a writable folder ({exc.strerror})")
-
-
-def main() -> None:
-    """Console-script entry point: check the config, then let Hydra run the job."""
-    try:
-        guard.check(sys.argv[1:], config_dir())
+        guard.check(args, config_dir(), app_dir=Path(__file__).parent)
     except (FileNotFoundError, guard.UnsafeConfig) as exc:
         fail(str(exc))
-    preflight(sys.argv[1:])
+    preflight(args)
     try:
         hydra_main()
     except KeyboardInterrupt:

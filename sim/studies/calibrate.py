@@ -7,7 +7,6 @@ whether the mean falls inside the published range.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.api import Results, run
+from sim.api import ArgumentParser, Results, checked, compose_config, run
 from sim.core.config import TIERS
+from sim.core.params import ConfigError
 
 
 @dataclass(frozen=True)
@@ -107,16 +107,23 @@ def table(seeds: int, strategies: list[str], overrides: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the calibration table."""
-    parser = argparse.ArgumentParser(prog="python -m sim.studies.calibrate", description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser = ArgumentParser(prog="python -m sim.studies.calibrate", description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=10, help="replications per strategy (default 10)")
     parser.add_argument("--strategies", nargs="+", default=["channel", "abm", "abx"])
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. horizon_weeks=104")
     argv = sys.argv[1:] if argv is None else list(argv)
     # key=value words are overrides wherever they stand (after --strategies too, which would swallow them)
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
     args = parser.parse_args([a for a in argv if a not in overrides])
-    print(table(args.seeds, args.strategies, overrides), end="")
-
+    if args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: must be at least 1")
+    try:
+        for strategy in args.strategies:  # every strategy's config, checked before the first run
+            checked(compose_config([f"strategy={strategy}", *overrides]))
+        text = table(args.seeds, args.strategies, overrides)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    print(text, end="")
 
 if __name__ == "__main__":
     main()

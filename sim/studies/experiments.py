@@ -13,7 +13,6 @@ named, the paired difference to it within each world. Results go to ``<out>/``: 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.api import ArgumentParser
 from sim.outputs.files import atomic_write
 from sim.outputs.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.studies import CHECKOUT
@@ -72,15 +72,15 @@ class Experiment:
 
     @classmethod
     def load(cls, name: str) -> Experiment:
-        """Read ``experiments/<name>/experiment.yaml``."""
+        """Read ``experiments/<name>/experiment.yaml`` (:class:`ValueError` for a name not in the registry)."""
         if name not in names():  # chosen from the registry by name: no path reaches outside experiments/
             known = ", ".join(names()) or "none"
-            raise SystemExit(f"abx-sim-experiment: no experiment {name!r} (known: {known})")
+            raise ValueError(f"no experiment {name!r} (known: {known})")
         spec = yaml.safe_load((EXPERIMENTS / name / "experiment.yaml").read_text())
         spec["analyses"] = [Analysis(**a) for a in spec["analyses"]]
         for a in spec["analyses"]:  # an analysis name becomes a file name inside the output folder
             if not SAFE_NAME.fullmatch(a.name):
-                raise SystemExit(f"abx-sim-experiment: {name}: analysis name {a.name!r}: use letters, digits, "
+                raise ValueError(f"{name}: analysis name {a.name!r}: use letters, digits, "
                                  "'_' and '-' only")
         return cls(name=name, **spec)
 
@@ -106,7 +106,7 @@ def run_sweeps(exp: Experiment, out: Path, small: bool, jobs: int) -> None:
         print(f"[{exp.name}] sweep {i + 1}/{len(exp.sweeps)}: {' '.join(args[2:])}", flush=True)
         proc = subprocess.run(args, check=False)
         if proc.returncode != 0:
-            raise SystemExit(f"abx-sim-experiment: sweep {i} of {exp.name} failed (exit {proc.returncode})")
+            raise SystemExit(f"abx-sim-experiment: error: sweep {i} of {exp.name} failed (exit {proc.returncode})")
 
 
 def x_values(runs: pd.DataFrame, a: Analysis) -> pd.Series:
@@ -272,7 +272,7 @@ def index() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run and analyse an experiment."""
-    parser = argparse.ArgumentParser(prog="abx-sim-experiment", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="abx-sim-experiment", description=__doc__.split("\n")[0])
     parser.add_argument("name", nargs="?", help="experiment folder name (omit to list them)")
     parser.add_argument("--small", action="store_true", help="smoke-test size (the experiment's small: block)")
     parser.add_argument("--out", type=Path, help="output folder (default experiments/<name>/results)")
@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyse-only", action="store_true", help="only re-analyse finished sweeps")
     parser.add_argument("--index", action="store_true", help="print experiments/README.md")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs {args.jobs}: must be at least 1")
     if args.index:
         print(index(), end="")
         return
@@ -288,16 +290,23 @@ def main(argv: list[str] | None = None) -> None:
             exp = Experiment.load(name)
             print(f"{name:24} {exp.title}")
         return
-    exp = Experiment.load(args.name)
-    out = args.out or EXPERIMENTS / args.name / "results"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SystemExit(f"abx-sim-experiment: cannot write to {out}: {exc.strerror or exc}") from None
-    if not args.analyse_only:
+        exp = Experiment.load(args.name)
+    except ValueError as exc:
+        parser.error(str(exc))
+    out = args.out or EXPERIMENTS / args.name / "results"
+    if args.analyse_only:
+        if not (out / "sweeps" / "0" / "sweep.json").is_file():
+            parser.error(f"--analyse-only: no finished runs in {out} (run the experiment first)")
+    else:
+        if out.exists() and not out.is_dir():
+            parser.error(f"--out {out}: cannot write to {out}: it is a file, not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            parser.error(f"--out {out}: cannot write to {out} ({exc.strerror or exc})")
         run_sweeps(exp, out, args.small, args.jobs)
     print(f"[{exp.name}] results: {analyse(exp, out)}")
-
 
 if __name__ == "__main__":
     main()

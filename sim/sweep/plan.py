@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim.core.diagnostics import FLAGS
+from sim.core.metrics import SUMMARY
 from sim.outputs.files import write_json
+from sim.sweep.condition import evaluate, names
 from sim.sweep.designs import Design
 
 MANIFEST = "sweep.json"
@@ -72,7 +75,15 @@ def sweep_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
     """The manifest of a sweep folder (empty if it has none)."""
     path = sweep_dir / MANIFEST
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a sweep manifest ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a sweep manifest (a JSON object was expected)")
+    return data
 
 
 def design_from_manifest(manifest: dict[str, Any]) -> Design | None:
@@ -81,3 +92,17 @@ def design_from_manifest(manifest: dict[str, Any]) -> Design | None:
         return None
     return Design(manifest["design"], manifest["names"], [tuple(b) for b in manifest["bounds"]],
                   np.asarray(manifest["points"], dtype=float))
+
+
+def check_condition(condition: str, strategies: Iterable[str], inputs: Iterable[str]) -> None:
+    """Refuse (one-line :class:`ValueError`) a scenario-discovery condition that is not of the
+    condition language (:mod:`sim.sweep.condition`) or names something a sweep does not record: a
+    name must be a metric of the run summary, an input (a config key), or ``strategy.metric`` for
+    a strategy the sweep runs. Nothing is evaluated but the grammar, on placeholder numbers."""
+    evaluate(condition, lambda name: np.ones(1))
+    metrics, inputs, strategies = {*SUMMARY, *FLAGS}, set(inputs), set(strategies)
+    for name in names(condition):
+        head, _, rest = name.partition(".")
+        if name not in metrics and name not in inputs and not (head in strategies and rest in metrics):
+            raise ValueError(f"condition {condition!r}: no metric or input named {name!r} (metrics are the run "
+                             "summary's, e.g. nrr; compare strategies as abx.nrr < abm.nrr)")

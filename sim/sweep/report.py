@@ -7,7 +7,6 @@ Reads only the sweep's catalog and manifest.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,10 +14,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.api import ArgumentParser
 from sim.outputs.files import atomic_write
 from sim.outputs.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.sweep import analysis, catalog
-from sim.sweep.plan import design_from_manifest, read_manifest
+from sim.sweep.plan import MANIFEST, check_condition, design_from_manifest, read_manifest
 
 HEADLINE = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr", "grr", "cac_usd", "arr_end_usd",
             "trust_index", "theater_share", "collisions_per_account"]
@@ -153,8 +153,13 @@ def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "")
     runs = table[table.status == "ok"]
     failed = table[table.status != "ok"]
     strategies = list(dict.fromkeys(runs["strategy.name"]))
+    for given, where in ((baseline, "--baseline"), (manifest.get("baseline"), f"{MANIFEST} baseline")):
+        if given and strategies and given not in strategies:
+            raise ValueError(f"{where} {given}: the sweep ran {', '.join(strategies)}")
     baseline = baseline or manifest.get("baseline") or (strategies[0] if strategies else "")
     condition = condition or manifest.get("condition", "")
+    if condition:  # checked before anything is written, whether given or read from the folder
+        check_condition(condition, strategies, table.columns)
     lines = [f"# Sweep report: {folder}", "",
              f"{len(table)} runs in the catalog: {len(runs)} finished, {len(failed)} failed. Design: "
              f"{manifest.get('design', 'grid')}; replications per point: {manifest.get('replications', '?')}.", ""]
@@ -176,7 +181,7 @@ def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "")
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    parser = argparse.ArgumentParser(prog="abx-sim-report", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="abx-sim-report", description=__doc__.split("\n")[0])
     parser.add_argument("path", help="a sweep folder (holding catalog/)")
     parser.add_argument("--condition", default="", help="scenario-discovery condition, e.g. 'nrr < 1.0'")
     parser.add_argument("--baseline", default="", help="strategy to pair differences against")
