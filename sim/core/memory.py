@@ -26,8 +26,28 @@ def needed_bytes(cfg: Config) -> float:
     return BASE_BYTES + BYTES_PER_MEMBER * members
 
 
+#: Environment variable capping the memory a run may use, in bytes (e.g. ``4e9`` on a shared machine).
+MEMORY_ENV = "ABX_SIM_MEMORY_BYTES"
+
+
 def available_bytes() -> float | None:
-    """Memory the machine can give a new run now (Linux ``MemAvailable``), or None if unknown."""
+    """Memory a new run may take now: ``$ABX_SIM_MEMORY_BYTES`` if set, else the machine's available
+    memory (Linux ``MemAvailable``) within the container's limit (cgroup v2 ``memory.max``), or
+    None if unknown."""
+    chosen = os.environ.get(MEMORY_ENV)
+    if chosen:
+        try:
+            return float(chosen)
+        except ValueError:
+            raise ConfigError(f"{MEMORY_ENV}={chosen}: must be a number of bytes, e.g. 4e9") from None
+    machine = _meminfo_available()
+    limit = _cgroup_headroom()
+    if machine is None or limit is None:
+        return machine if limit is None else limit
+    return min(machine, limit)
+
+
+def _meminfo_available() -> float | None:
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -39,6 +59,18 @@ def available_bytes() -> float | None:
         return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _cgroup_headroom(root: str = "/sys/fs/cgroup") -> float | None:
+    """Room left under this container's cgroup v2 memory limit (None: no limit or no cgroup v2)."""
+    try:
+        with open(f"{root}/memory.max") as f:
+            limit = f.read().strip()
+        with open(f"{root}/memory.current") as f:
+            current = float(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return None if limit == "max" else max(float(limit) - current, 0.0)
 
 
 def check_fits(cfg: Config, available: float | None = None) -> None:

@@ -116,7 +116,8 @@ WEEKLY: dict[str, Metric] = {
 }
 
 S = Metric
-#: Run summary (``summary.json``): every value is a finite number.
+#: Run summary (``summary.json``): every value is a finite number; a ratio with nothing to divide
+#: by is 0, as its definition says.
 SUMMARY: dict[str, Metric] = {
     "pipeline_created_usd": S("USD/year", "opportunity amount created over the run (new-logo and expansion)",
                               "sum(pipeline_created_usd)"),
@@ -190,8 +191,8 @@ SUMMARY: dict[str, Metric] = {
     # Symptoms an analyst would look at (read by sim.core.diagnostics).
     "trust_trend": S("0-1", "change of the targeted members' mean trust from the first to the last 13 weeks",
                      "mean(trust_mean | last 13 w) - mean(trust_mean | first 13 w)"),
-    "lead_follow_up_share": S("share", "share of leads that did not expire waiting for sales",
-                              "1 - sum(leads_expired) / sum(leads)"),
+    "lead_follow_up_share": S("share", "share of leads (marketing's and referrals') that did not expire waiting "
+                                       "for sales", "1 - sum(leads_expired) / sum(leads + referral_leads)"),
     "customer_plays": S("account-weeks", "weeks x accounts on which an expansion, retention or competitive play ran",
                         "sum(play_expansion + play_retention + play_competitive)"),
     "budget_delivered_share": S("share", "mean share of the planned marketing program the budget paid for",
@@ -300,7 +301,12 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         "window_starts_per_quarter": _ratio(t.window_starts * 13.0, n_accounts * len(ts)),
         **_symptoms(ts, t, tier_sizes),
     }
-    return {k: float(v) for k, v in out.items()}
+    summary = {k: float(v) for k, v in out.items()}
+    broken = next((k for k, v in summary.items() if not np.isfinite(v)), None)
+    if broken:  # every declared range is safe, so this is a defect of the model, never of the input
+        raise FloatingPointError(f"{broken} = {summary[broken]}: the run summary holds only finite numbers "
+                                 "(a model defect: please report it with the run's config)")
+    return summary
 
 
 def _symptoms(ts: pd.DataFrame, t: pd.Series, tier_sizes: np.ndarray) -> dict[str, float]:
@@ -312,10 +318,11 @@ def _symptoms(ts: pd.DataFrame, t: pd.Series, tier_sizes: np.ndarray) -> dict[st
     per_account = [_ratio(spend, size) for spend, size in zip(tier_spend, tier_sizes, strict=True)]
     listed_spend = sum(ts[f"spend_tier_{tier}_usd"] for tier in TIERS[1:])
     executed = np.flatnonzero(listed_spend.to_numpy() > 0)
+    leads = t.leads + t.referral_leads  # referral leads wait for sales, and expire, like marketing's
     listed = float(np.sum(tier_sizes[1:]))
     return {
         "trust_trend": float(last.trust_mean.mean() - first.trust_mean.mean()),
-        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, t.leads) if t.leads > 0 else 1.0,
+        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, leads) if leads > 0 else 1.0,
         "customer_plays": t.play_expansion + t.play_retention + t.play_competitive,
         "budget_delivered_share": float(ts.budget_delivered_share.mean()),
         "strategic_spend_ratio": _ratio(per_account[3], per_account[1]),

@@ -43,5 +43,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write ``data`` as indented, key-sorted JSON, atomically."""
-    atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
+    """Write ``data`` as indented, key-sorted, standard JSON, atomically (NaN or infinity, which
+    JSON cannot hold, raise :class:`ValueError` before anything is written)."""
+    text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))

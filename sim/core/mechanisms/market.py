@@ -38,8 +38,9 @@ INSTALLED_ENGAGEMENT = 0.3
 INSTALLED_OPINION = (0.3, 0.2)
 """Mean and standard deviation (normal, clipped to -1..1) of installed customers' members' opinion."""
 INSTALLED_TRUST_BONUS = 0.1
-"""Trust an installed customer's members have above ``buyers.trust_baseline`` at week 0. Fixed, like
-the other initial values of the installed base: they set where the run starts, not how buyers behave."""
+"""Trust an installed customer's members have above ``buyers.trust_baseline`` at week 0 (trust tops
+out at 1). Fixed, like the other initial values of the installed base: they set where the run
+starts, not how buyers behave."""
 
 def _role_reach(by_channel: dict[Channel, list[float]]) -> np.ndarray:
     """Reach multipliers by role (rows) and channel (columns): 1, except on the channels given (one
@@ -199,7 +200,7 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
         awareness=np.where(is_cust, INSTALLED_AWARENESS, 0.0),
         engagement=np.where(is_cust, INSTALLED_ENGAGEMENT, 0.0),
         opinion=np.where(is_cust, np.clip(rng.normal(*INSTALLED_OPINION, n_members), -1, 1), 0.0),
-        trust=np.where(is_cust, m.buyers.trust_baseline + INSTALLED_TRUST_BONUS, m.buyers.trust_baseline),
+        trust=np.where(is_cust, min(m.buyers.trust_baseline + INSTALLED_TRUST_BONUS, 1.0), m.buyers.trust_baseline),
     )
     return accounts, members
 
