@@ -124,7 +124,8 @@ CASES: dict[str, Case] = {
     "a search path": cli("hydra.searchpath=[file:///tmp]", says="'searchpath' is not allowed"),
     "a callbacks group": cli("+hydra/callbacks=x", says="'callbacks' is not allowed"),
     "a config dir with a callback": cli("--config-dir", "evil", says="'callbacks' is not allowed", setup="evil"),
-    "a config path with a callback": cli("-cp", "{tmp}/evil", says="'callbacks' is not allowed", setup="evil"),
+    "a config path": cli("-cp", "{tmp}/evil", says="/evil: not supported; use --config-dir",
+                         setup="evil"),
     "a config dir that is missing": cli("--config-dir", "nowhere", says="--config-dir nowhere: no such folder"),
     "a config dir whose market is bad": cli("--config-dir", "extra", "market=bad", says="market.n_accounts = -3",
                                             setup="extra"),
@@ -230,7 +231,7 @@ CASES: dict[str, Case] = {
 
 
 # ------------------------------------------------------------------------------------ the setups
-def prepare(setup: str, folder: Path) -> dict[str, str]:
+def prepare(setup: str, folder: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """Make the files a case needs in ``folder``; return the environment variables it sets."""
     kind, _, rest = setup.partition(":")
     if kind == "file":
@@ -257,7 +258,7 @@ def prepare(setup: str, folder: Path) -> dict[str, str]:
         (folder / "extra" / "market").mkdir(parents=True)
         (folder / "extra" / "market" / "bad.yaml").write_text("# @package _global_\nmarket:\n  n_accounts: -3\n")
     elif kind == "sweep":
-        _copy_sweep(folder / "sweep", rest)
+        _copy_sweep(request.getfixturevalue("finished_sweep"), folder / "sweep", rest)
     elif kind == "small-machine":  # a machine with 1 GB free, whatever this one has
         return {"ABX_SIM_MEMORY_BYTES": "1e9"}
     return {}
@@ -270,18 +271,19 @@ def _copy_configs(folder: Path) -> Path:
     return tree
 
 
-_SWEEP_CACHE: list[Path] = []
+@pytest.fixture(scope="session")
+def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small finished sweep folder, made once per session (cases copy it, then tamper with it)."""
+    from sim.apps.cli import main as abx_sim
+
+    made = tmp_path_factory.mktemp("finished")
+    _in_process(abx_sim, "abx-sim", [*SWEEP, f"hydra.sweep.dir={made / 'sweep'}"], made, {}, strict=True)
+    return made / "sweep"
 
 
-def _copy_sweep(target: Path, change: str) -> None:
-    """A small finished sweep folder (made once per session), optionally tampered with."""
-    if not _SWEEP_CACHE:
-        made = Path(__import__("tempfile").mkdtemp(prefix="abx-bad-inputs-"))
-        from sim.apps.cli import main as abx_sim
-
-        _in_process(abx_sim, "abx-sim", [*SWEEP, f"hydra.sweep.dir={made / 'sweep'}"], made, {}, strict=True)
-        _SWEEP_CACHE.append(made / "sweep")
-    shutil.copytree(_SWEEP_CACHE[0], target)
+def _copy_sweep(source: Path, target: Path, change: str) -> None:
+    """A copy of a finished sweep folder, optionally tampered with."""
+    shutil.copytree(source, target)
     manifest = target / "sweep.json"
     if change == "broken":
         manifest.write_text("{not json")
@@ -347,9 +349,9 @@ def _check(case: Case, code: int, err: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_a_bad_input_gets_one_line_exit_2_and_writes_nothing(name, tmp_path):
+def test_a_bad_input_gets_one_line_exit_2_and_writes_nothing(name, tmp_path, request):
     case = CASES[name]
-    env = prepare(case.setup, tmp_path)
+    env = prepare(case.setup, tmp_path, request)
     before = _files(tmp_path)
     args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
     code, err = _in_process(_mains()[case.command], case.command, args, tmp_path, env)
@@ -412,11 +414,11 @@ SAMPLE = ["negative accounts", "unknown strategy", "unknown key added", "NaN in 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SAMPLE)
-def test_the_console_scripts_behave_as_the_table_says(name, tmp_path):
+def test_the_console_scripts_behave_as_the_table_says(name, tmp_path, request):
     import os
 
     case = CASES[name]
-    env = prepare(case.setup, tmp_path)
+    env = prepare(case.setup, tmp_path, request)
     before = _files(tmp_path)
     script = shutil.which(case.command) or str(Path(sys.executable).with_name(case.command))
     args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]

@@ -19,7 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.api import checked, config_dir, register_schema, simulate
-from sim.apps.preflight import fail, preflight
+from sim.apps.preflight import fail, parse_command_line, preflight
 from sim.core import guard
 from sim.core.params import ConfigError
 from sim.core.validate import validate
@@ -110,8 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: check the config, then let Hydra run the job (which reads
     ``sys.argv``; ``argv`` defaults to its arguments)."""
     args = sys.argv[1:] if argv is None else list(argv)
+    parse_command_line(args)  # a malformed command line or --config-path: refused before any folder is read
     try:
-        guard.check(args, config_dir(), app_dir=Path(__file__).parent)
+        guard.check(args, config_dir())
     except (FileNotFoundError, guard.UnsafeConfig) as exc:
         fail(str(exc))
     preflight(args)

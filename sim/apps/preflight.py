@@ -40,17 +40,19 @@ def parse_command_line(args: Sequence[str]) -> argparse.Namespace:
     """Hydra's reading of the command line (flags and overrides); a malformed one fails in one line."""
     parser = get_args_parser()
     parser.error = fail  # type: ignore[method-assign]  # argparse would print its usage, then the error
-    return parser.parse_args(list(args))
+    opts = parser.parse_args(list(args))
+    if opts.config_path is not None:  # relative to the package's own folder: no use to anyone but Hydra's tests
+        fail(f"--config-path {opts.config_path}: not supported; use --config-dir FOLDER to add option files "
+             "or ABX_SIM_CONFIG_DIR=FOLDER to replace configs/")
+    return opts
 
 
 def preflight(args: Sequence[str]) -> None:
-    """Check a command line; return only if Hydra may run it."""
+    """Check a command line (its config files already passed :func:`sim.core.guard.check`); return
+    only if Hydra may run it."""
     opts = parse_command_line(args)
     if any(getattr(opts, flag) for flag in _PRINTING):
         return
-    if opts.config_path is not None:
-        fail(f"--config-path {opts.config_path}: not supported; use --config-dir FOLDER to add option files "
-             "or ABX_SIM_CONFIG_DIR=FOLDER to replace configs/")
     extra = []
     if opts.config_dir is not None:
         folder = Path(opts.config_dir).expanduser()

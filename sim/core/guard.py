@@ -28,8 +28,8 @@ FORBIDDEN = frozenset({"_target_", "_partial_", "_args_", "_recursive_", "()", "
 #: Separators inside an override's key or a defaults entry (``+hydra.callbacks.x``,
 #: ``override hydra/callbacks``, ``hydra/callbacks@x``).
 _PARTS = re.compile(r"[./\s:+~@]+")
-#: Hydra's flags that name another config folder.
-_DIR_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp")
+#: Hydra's flags that add a config folder.
+_DIR_FLAGS = ("--config-dir", "-cd")
 
 
 class UnsafeConfig(ConfigError):
@@ -82,10 +82,9 @@ def check_file(path: Path) -> None:
                                "import or run code (see the README's Security section)")
 
 
-def config_dirs(args: list[str], default: Path, app_dir: Path | None = None) -> list[Path]:
+def config_dirs(args: list[str], default: Path) -> list[Path]:
     """The config folders a command line brings into play: the default one and any ``--config-dir``
-    or ``--config-path`` (Hydra reads a relative ``--config-path`` from ``app_dir``, the folder of
-    the application's module, so that one is checked too)."""
+    (``--config-path`` is refused before the guard runs)."""
     dirs = [default]
     for i, arg in enumerate(args):
         flag, eq, value = arg.partition("=")
@@ -93,15 +92,13 @@ def config_dirs(args: list[str], default: Path, app_dir: Path | None = None) -> 
             value = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if value:
                 dirs.append(Path(value).expanduser())
-                if flag in ("--config-path", "-cp") and app_dir is not None:
-                    dirs.append(app_dir / value)
     return dirs
 
 
-def check(args: list[str], default_dir: Path, app_dir: Path | None = None) -> None:
+def check(args: list[str], default_dir: Path) -> None:
     """Refuse unsafe overrides and config files before Hydra reads anything (:class:`UnsafeConfig`)."""
     check_overrides(args)
-    for folder in config_dirs(args, default_dir, app_dir):
+    for folder in config_dirs(args, default_dir):
         if folder.is_dir():
             for path in sorted(folder.rglob("*.yaml")):
                 check_file(path)
