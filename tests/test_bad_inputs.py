@@ -113,6 +113,9 @@ CASES: dict[str, Case] = {
     "run folder that is a file": cli("hydra.run.dir=a_file", says="cannot write outputs", setup="file"),
     "run folder nobody can write": cli("hydra.run.dir=/proc/abx-sim-cannot-write-here", says="cannot write outputs"),
     "a run that does not fit in memory": cli("market.n_accounts=5000000", says="of memory", setup="small-machine"),
+    "a sweep whose workers do not fit in memory": cli("-m", "seed=1,2", "market.n_accounts=200000", "horizon_weeks=4",
+                                                      "hydra/launcher=joblib", "hydra.launcher.n_jobs=8",
+                                                      says="a sweep with 8 workers needs about", setup="small-machine"),
     "a sweep that does not fit in memory": cli("-m", "market.n_accounts=300,5000000", "horizon_weeks=4",
                                                says="of memory", setup="small-machine"),
     # overrides and files that would run code, or reach outside their folders

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,6 +22,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import checked, compose_config, config_dir, read_overrides
+from sim.core.config import Config
+from sim.core.memory import available_bytes, needed_bytes
 from sim.core.params import ConfigError
 from sim.sweep import catalog
 from sim.sweep.plan import check_condition
@@ -70,17 +72,16 @@ def preflight(args: Sequence[str]) -> None:
     if swept and not opts.multirun:
         fail(f"{swept[0].input_line}: several values make a sweep; add -m (--multirun) to run one run per value")
 
-    def compose(texts: list[str]) -> DictConfig:
+    def compose(texts: list[str]) -> tuple[DictConfig, Config]:
         try:
             cfg = compose_config(texts, return_hydra_config=True, config_name=name, extra_dirs=extra)
             HydraConfig.instance().set_config(cfg)  # hydra.run.dir and friends read it
-            checked(cfg)
+            return cfg, checked(cfg)
         except ConfigError as exc:
             fail(str(exc))
-        return cfg
 
     if not opts.multirun:
-        cfg = compose(list(opts.overrides))
+        cfg, _ = compose(list(opts.overrides))
         check_writable(Path(str(cfg.hydra.run.dir)))
         return
     check_sweep([str(o.input_line) for o in overrides if not o.is_sweep_override()],
@@ -88,13 +89,15 @@ def preflight(args: Sequence[str]) -> None:
                  for o in swept}, compose)
 
 
-def check_sweep(fixed: list[str], swept: dict[str, list[str]], compose) -> None:  # type: ignore[no-untyped-def]
+def check_sweep(fixed: list[str], swept: dict[str, list[str]],
+                compose: Callable[[list[str]], tuple[DictConfig, Config]]) -> None:
     """Every swept value, each with the first value of the other swept keys, composes and
-    validates; then the sweep's own settings and its folder."""
+    validates; then the sweep's own settings, its memory with all its workers, and its folder."""
     first = [values[0] for values in swept.values()]
     variants = [first] + [[*first[:i], value, *first[i + 1:]] for i, values in enumerate(swept.values())
                           for value in values[1:]]
-    configs = [compose([*fixed, *variant]) for variant in variants]
+    composed = [compose([*fixed, *variant]) for variant in variants]
+    configs = [cfg for cfg, _ in composed]
     cfg = configs[0]
     batch = cfg.hydra.sweeper.get("max_batch_size")
     if batch is not None and batch < 1:
@@ -102,6 +105,11 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]], compose) -> None:
     jobs = OmegaConf.select(cfg, "hydra.launcher.n_jobs", default=None)
     if isinstance(jobs, int) and jobs < 1 and jobs != -1:
         fail(f"hydra.launcher.n_jobs = {jobs}: must be at least 1 (or -1 for one per core)")
+    workers = (os.cpu_count() or 1) if jobs == -1 else jobs if isinstance(jobs, int) else 1
+    need, have = max(needed_bytes(config) for _, config in composed) * workers, available_bytes()
+    if have is not None and need > have:
+        fail(f"a sweep with {workers} workers needs about {need / 1e9:.1f} GB of memory and this machine has "
+             f"{have / 1e9:.1f} GB available; use fewer workers (hydra.launcher.n_jobs) or fewer accounts")
     strategies = sorted({str(c.strategy.name) for c in configs})
     baseline = str(cfg.sweep.baseline)
     if baseline and baseline not in strategies:
