@@ -38,7 +38,9 @@ def test_a_run_writes_every_output_and_prints_a_summary(tmp_path):
                   "CAC", "collisions", "trust", "theater", f"Outputs: {out}"):
         assert label in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
-    assert set(REQUIRED_SUMMARY) <= set(summary) and all(np.isfinite(v) for v in summary.values())
+    undefined = summary.pop("undefined")  # a ratio with nothing to divide by is null, with its reason
+    assert set(REQUIRED_SUMMARY) <= set(summary) and all(v is None or np.isfinite(v) for v in summary.values())
+    assert {k for k, v in summary.items() if v is None} == set(undefined)
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 20 and {"week", "arr_usd", "pipeline_created_usd", "trust_mean"} <= set(ts.columns)
     accounts = pd.read_parquet(out / "accounts.parquet")

@@ -6,6 +6,7 @@ Every metric is defined once, here. ``docs/metrics.md`` is generated from these 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,15 +117,15 @@ WEEKLY: dict[str, Metric] = {
 }
 
 S = Metric
-#: Run summary (``summary.json``): every value is a finite number; a ratio with nothing to divide
-#: by is 0, as its definition says.
+#: Run summary (``summary.json``): every value is a finite number, except a ratio with nothing to
+#: divide by, which is undefined (see :data:`UNDEFINED`).
 SUMMARY: dict[str, Metric] = {
     "pipeline_created_usd": S("USD/year", "opportunity amount created over the run (new-logo and expansion)",
                               "sum(pipeline_created_usd)"),
     "pipeline_influenced_usd": S("USD/year", "new-logo pipeline on accounts marketing touched in the "
                                              "13 weeks before", "sum(pipeline_influenced_usd)"),
     "bookings_usd": S("USD/year", "new-logo plus expansion ARR booked over the run", "sum(bookings_usd)"),
-    "win_rate": S("share", "won / decided new-logo deals (0 if none decided)",
+    "win_rate": S("share", "won / decided new-logo deals",
                   "wins / (wins + losses + no_decisions)"),
     "no_decision_rate": S("share", "no-decision / decided new-logo deals",
                           "no_decisions / (wins + losses + no_decisions)"),
@@ -167,7 +168,7 @@ SUMMARY: dict[str, Metric] = {
     "spend_sales_usd": S("USD", "SDR and AE salaries", "-"),
     "spend_cs_usd": S("USD", "customer-success salaries", "-"),
     "cac_usd": S("USD/logo", "acquisition cost per new logo: all spend except CS salaries and programs aimed "
-                             "at existing customers, per new logo (0 if none)",
+                             "at existing customers, per new logo",
                  "(spend - spend_cs - spend_customers) / new_logos"),
     "cac_payback_months": S("months", "months of gross profit of an average new deal to repay its CAC",
                             "cac / (avg_deal * gross_margin / 12)"),
@@ -197,9 +198,8 @@ SUMMARY: dict[str, Metric] = {
                         "sum(play_expansion + play_retention + play_competitive)"),
     "budget_delivered_share": S("share", "mean share of the planned marketing program the budget paid for",
                                 "mean(budget_delivered_share)"),
-    "strategic_spend_ratio": S("x", "program spend per 1:1 account over spend per 1:many account (0 without "
-                                    "both tiers)", "(spend_tier_one_to_one / n 1:1) / (spend_tier_one_to_many / "
-                                                   "n 1:many)"),
+    "strategic_spend_ratio": S("x", "program spend per 1:1 account over spend per 1:many account",
+                               "(spend_tier_one_to_one / n 1:1) / (spend_tier_one_to_many / n 1:many)"),
     "weeks_to_list_execution": S("weeks", "weeks before any program spend reached a listed account (0 without a "
                                           "list)", "first week with spend on listed tiers"),
     "list_churn_per_review": S("share", "share of the list replaced per review (reviews at most quarterly "
@@ -234,8 +234,36 @@ class Recorder:
         return df
 
 
+_NO_DEAL, _NO_WIN, _NO_COHORT = "no new-logo deal was decided", "no new logo was won", "no customer to retain"
+_UNTOUCHED = "no account was touched"
+#: Why a summary ratio can be undefined: its denominator was empty. Such a value is NaN in memory
+#: (pandas and the sweep analysis skip it), ``null`` in ``summary.json`` with this reason next to it
+#: (:func:`undefined_reasons`), and "n/a" on screen; never a made-up 0.
+UNDEFINED: dict[str, str] = {
+    "win_rate": _NO_DEAL, "no_decision_rate": _NO_DEAL, "committee_coverage": _NO_DEAL,
+    "no_decision_size_gap": "no deal of a small (2-5) or of a large (8+) committee was decided",
+    "sales_cycle_weeks": _NO_WIN, "avg_deal_usd": _NO_WIN, "cac_usd": _NO_WIN,
+    "cac_payback_months": "no new logo was won, or the gross margin is 0",
+    "time_to_pipeline_weeks": "no opportunity was created", "opps_turned_away_share": "no account was qualified",
+    "mqa_to_opportunity": "no account became an MQA", "nrr": _NO_COHORT, "grr": _NO_COHORT,
+    "logo_churn_rate": _NO_COHORT, "churn_first_renewal": "no first renewal came due",
+    "churn_later_renewals": "no later renewal came due", "roi": "nothing was spent",
+    "collisions_per_account": _UNTOUCHED, "trust_index": _UNTOUCHED, "touches_per_member": _UNTOUCHED,
+    "collisions_per_listed_account": "no account is on the target list", "theater_share": "no touch was delivered",
+    "ctr": "no ad was shown", "lead_follow_up_share": "no lead was created",
+    "strategic_spend_ratio": "no 1:1 or no 1:many account, or no spend on the 1:many tier",
+    "list_churn_per_review": "no account is on the target list",
+}
+
+
+def undefined_reasons(summary: dict[str, float]) -> dict[str, str]:
+    """Why each undefined (NaN) value of a run summary is undefined: ``{metric: reason}``."""
+    return {k: UNDEFINED[k] for k, v in summary.items() if k in UNDEFINED and math.isnan(v)}
+
+
 def _ratio(num: float, den: float) -> float:
-    return float(num / den) if den > 0 else 0.0
+    """``num / den``; undefined (NaN) when there is nothing to divide by."""
+    return float(num / den) if den > 0 else math.nan
 
 
 def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, arr_end: np.ndarray,
@@ -289,7 +317,7 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         "spend_cs_usd": t.spend_csm_usd,
         "cac_usd": cac,
         "cac_payback_months": _ratio(cac, avg_deal * gross_margin / 12.0),
-        "roi": _ratio(t.bookings_usd * gross_margin, spend) - 1.0 if spend > 0 else 0.0,
+        "roi": _ratio(t.bookings_usd * gross_margin, spend) - 1.0,
         "collisions_per_account": _ratio(t.collisions, touched_accounts),
         "collisions_per_listed_account": _ratio(t.collisions_listed, float(np.sum(tier_sizes[1:]))),
         "trust_index": touched_trust,
@@ -302,7 +330,7 @@ def summarize(ts: pd.DataFrame, *, arr_start: float, cohort_start: np.ndarray, a
         **_symptoms(ts, t, tier_sizes),
     }
     summary = {k: float(v) for k, v in out.items()}
-    broken = next((k for k, v in summary.items() if not np.isfinite(v)), None)
+    broken = next((k for k, v in summary.items() if not (np.isfinite(v) or (np.isnan(v) and k in UNDEFINED))), None)
     if broken:  # every declared range is safe, so this is a defect of the model, never of the input
         raise FloatingPointError(f"{broken} = {summary[broken]}: the run summary holds only finite numbers "
                                  "(a model defect: please report it with the run's config)")
@@ -322,7 +350,7 @@ def _symptoms(ts: pd.DataFrame, t: pd.Series, tier_sizes: np.ndarray) -> dict[st
     listed = float(np.sum(tier_sizes[1:]))
     return {
         "trust_trend": float(last.trust_mean.mean() - first.trust_mean.mean()),
-        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, leads) if leads > 0 else 1.0,
+        "lead_follow_up_share": 1.0 - _ratio(t.leads_expired, leads),
         "customer_plays": t.play_expansion + t.play_retention + t.play_competitive,
         "budget_delivered_share": float(ts.budget_delivered_share.mean()),
         "strategic_spend_ratio": _ratio(per_account[3], per_account[1]),
@@ -337,8 +365,12 @@ def glossary_markdown() -> str:
     """The glossary as Markdown (``docs/metrics.md``)."""
     lines = ["# Metrics glossary", "",
              "Generated from `sim/core/metrics.py` by `python -m sim.core.metrics > docs/metrics.md`; do not edit.", "",
-             "## Run summary (`summary.json`)", "", "| key | unit | meaning | formula |", "|---|---|---|---|"]
-    lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` |" for k, m in SUMMARY.items()]
+             "## Run summary (`summary.json`)", "",
+             "A ratio with nothing to divide by is undefined: `null` in `summary.json`, with the reason under "
+             "`undefined`, and n/a on screen.", "",
+             "| key | unit | meaning | formula | undefined when |", "|---|---|---|---|---|"]
+    lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` | {UNDEFINED.get(k, '-')} |"
+              for k, m in SUMMARY.items()]
     lines += ["", "## Weekly series (`timeseries.parquet`, one row per week)", "",
               "| column | unit | meaning | formula |", "|---|---|---|---|"]
     lines += [f"| `{k}` | {m.unit} | {m.meaning} | `{m.formula}` |" for k, m in WEEKLY.items()]

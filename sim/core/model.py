@@ -9,6 +9,7 @@ random streams (:mod:`sim.core.streams`), the recorder and the stories.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import mesa
@@ -123,7 +124,7 @@ class ABXModel(mesa.Model):
         a, ramp = self.accounts, self.cfg.vendor.research_ramp_weeks
         if ramp <= 0:
             return np.ones(self.n_accounts, dtype=np.float32)
-        done = np.clip((w - a.ti_listed) / ramp, 0.0, 1.0)
+        done = np.clip(w - a.ti_listed, 0.0, ramp) / ramp  # clipped first: no overflow for a tiny ramp
         return np.where(a.ti_listed == NEVER, 1.0, done).astype(np.float32)
 
     def members_of(self, accounts: np.ndarray) -> np.ndarray:
@@ -154,7 +155,7 @@ class ABXModel(mesa.Model):
         a, m = self.accounts, self.members
         touched_m = a.touched[m.acct]
         w = m.influence[touched_m]
-        trust = float(np.average(m.trust[touched_m], weights=w)) if w.sum() > 0 else 0.0
+        trust = float(np.average(m.trust[touched_m], weights=w)) if w.sum() > 0 else math.nan  # undefined
         summary = summarize(
             self.recorder.frame(self.steps), arr_start=self.arr_start, cohort_start=self.cohort_arr,
             arr_end=a.arr, touched_trust=trust, touched_members=int(touched_m.sum()),

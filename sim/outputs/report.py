@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.core.diagnostics import DIAGNOSES, flagged
+from sim.core.metrics import UNDEFINED
 from sim.core.policies import FAMILIES
 from sim.outputs.files import atomic_write
 
@@ -43,7 +45,10 @@ TABLE = {
 
 
 def format_value(value: float, kind: str) -> str:
-    """A summary value for reading: ``kind`` is usd, int, pct, weeks, months or num."""
+    """A summary value for reading: ``kind`` is usd, int, pct, weeks, months or num; an undefined
+    value (NaN: nothing to divide by) is n/a."""
+    if math.isnan(value):
+        return "n/a"
     if kind == "usd":
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
             if abs(value) >= div:
@@ -58,7 +63,8 @@ def summary_table(summary: dict[str, float], title: str) -> str:
     lines = [title, "=" * len(title)]
     for section, rows in TABLE.items():
         lines.append(f"{section}")
-        lines += [f"  {label:<32}{format_value(summary[key], kind):>16}" for key, label, kind in rows]
+        lines += [f"  {label:<32}{format_value(summary[key], kind):>16}" + (f"  ({UNDEFINED[key]})" if
+                  math.isnan(summary[key]) else "") for key, label, kind in rows]
     modes = flagged(summary)
     lines.append("Diagnostics")
     lines += [f"  FLAGGED {name}: {DIAGNOSES[name].meaning} ({DIAGNOSES[name].rule})" for name in modes]
@@ -106,7 +112,8 @@ def report_html(res: Results, figures: Sequence[Path] = ()) -> str:
            "<h2>Summary</h2><table>"]
     for section, rows in TABLE.items():
         out.append(f"<tr><th class='section' colspan='2'>{_e(section)}</th></tr>")
-        out += [f"<tr><td>{_e(label)}</td><td class='num'>{_e(format_value(s[key], kind))}</td></tr>"
+        out += [f"<tr><td>{_e(label)}</td><td class='num'>{_e(format_value(s[key], kind))}"
+                + (f" <small>({_e(UNDEFINED[key])})</small>" if math.isnan(s[key]) else "") + "</td></tr>"
                 for key, label, kind in rows]
     out.append("</table><p>Every metric is defined in the project's metrics glossary (docs/metrics.md).</p>")
     out.append("<h2>Diagnostics</h2>")

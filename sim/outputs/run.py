@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.core.metrics import undefined_reasons
 from sim.outputs.files import atomic_write, write_json
 from sim.outputs.plots import save_figures
 from sim.outputs.report import write_report
@@ -44,8 +45,15 @@ def finish(folder: Path, summary: dict[str, float], run_id: str | None = None) -
     if run_id is not None:
         write_json(folder / RUN_FILE, {"run_id": run_id})
     path = folder / SUMMARY_FILE
-    write_json(path, summary)
+    write_json(path, summary_json(summary))
     return path
+
+
+def summary_json(summary: dict[str, float]) -> dict[str, Any]:
+    """The summary as ``summary.json`` holds it: standard JSON, an undefined value ``null`` with its
+    reason under ``undefined`` (``{"win_rate": null, ..., "undefined": {"win_rate": "no ..."}}``)."""
+    reasons = undefined_reasons(summary)
+    return {**{k: None if k in reasons else v for k, v in summary.items()}, "undefined": reasons}
 
 
 def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True,

@@ -33,12 +33,13 @@ CASES: dict[str, list[str]] = {
 }
 
 
-def current() -> dict[str, dict[str, float]]:
+def current() -> dict[str, dict[str, float | None]]:
     """The summaries the code produces now, per case."""
-    return {name: {k: float(v) for k, v in run(overrides).summary.items()} for name, overrides in CASES.items()}
+    return {name: {k: None if math.isnan(v) else float(v) for k, v in run(overrides).summary.items()}
+            for name, overrides in CASES.items()}  # an undefined value (NaN) is stored as null
 
 
-def drift(baseline: dict[str, dict[str, float]], now: dict[str, dict[str, float]]) -> list[str]:
+def drift(baseline: dict[str, dict[str, float | None]], now: dict[str, dict[str, float | None]]) -> list[str]:
     """One line per difference: a case or metric added or removed, or a value that moved."""
     lines = []
     for case in sorted(set(baseline) | set(now)):
@@ -49,9 +50,19 @@ def drift(baseline: dict[str, dict[str, float]], now: dict[str, dict[str, float]
         for metric in sorted(set(old) | set(new)):
             if metric not in new or metric not in old:
                 lines.append(f"{case}.{metric}: metric {'removed' if metric not in new else 'added'}")
-            elif not math.isclose(old[metric], new[metric], rel_tol=RTOL, abs_tol=ATOL):
-                lines.append(f"{case}.{metric}: {old[metric]:.10g} -> {new[metric]:.10g}")
+            elif not _same(old[metric], new[metric]):
+                lines.append(f"{case}.{metric}: {_shown(old[metric])} -> {_shown(new[metric])}")
     return lines
+
+
+def _shown(value: float | None) -> str:
+    return "null" if value is None else f"{value:.10g}"
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    """Equal within floating-point noise, or both undefined (null)."""
+    return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=RTOL,
+                                                                                       abs_tol=ATOL))
 
 
 def main(argv: list[str] | None = None) -> None:

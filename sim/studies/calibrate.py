@@ -70,8 +70,11 @@ TARGETS = [
 
 
 def interval(values: list[float]) -> tuple[float, float, float]:
-    """Mean and 95% t-interval half-width bounds of replicated values."""
+    """Mean and 95% t-interval half-width bounds of replicated values (undefined ones left out)."""
     x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
     mean = float(x.mean())
     if len(x) < 2:
         return mean, mean, mean
