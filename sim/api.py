@@ -18,16 +18,16 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override
+from hydra.core.override_parser.types import Glob, IntervalSweep, Override
 from hydra.errors import OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
@@ -141,10 +141,18 @@ def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = Fa
         raise ConfigError(condense(exc)) from None
 
 
+#: The Hydra settings abx-sim takes on the command line (and ``hydra.launcher.*`` options): the
+#: rest of Hydra's node (job names, logging, sweep subfolders) is the project's, and a bad value
+#: there would fail inside Hydra after the run folder exists.
+HYDRA_SETTINGS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweeper.max_batch_size", "hydra/launcher")
+
+
 def read_overrides(overrides: Sequence[str]) -> list[Override]:
-    """The overrides as Hydra reads them, each checked on its own: it parses, names a key, does not
-    delete one of the schema's keys (which would silently bring back its default) and gives a flag
-    ``true`` or ``false``. Raises :class:`ConfigError` in one line naming the override."""
+    """The overrides as Hydra reads them, each checked on its own: it parses, names a key, sets a
+    Hydra setting abx-sim takes (:data:`HYDRA_SETTINGS`), does not delete one of the schema's keys
+    (which would silently bring back its default), names no forbidden key inside a value
+    (``+hydra={callbacks: ...}``), has values to sweep, and gives a flag ``true`` or ``false``.
+    Raises :class:`ConfigError` in one line naming the override."""
     parser = OverridesParser.create()
     flags = flag_keys()
     read = []
@@ -158,15 +166,45 @@ def read_overrides(overrides: Sequence[str]) -> list[Override]:
         key = override.key_or_group
         if not key:
             raise ConfigError(f"{text}: no key before '='")
-        if override.is_delete() and not key.startswith("hydra"):
+        if re.split(r"[./]", key)[0] == "hydra" and key not in HYDRA_SETTINGS and not key.startswith("hydra.launcher."):
+            raise ConfigError(f"{key}: not a Hydra setting abx-sim takes; it takes {', '.join(HYDRA_SETTINGS)} "
+                              "and hydra.launcher.* options")
+        if override.is_delete():
             raise ConfigError(f"{text}: removing a key is not supported; set the value you want instead "
                               "(`abx-sim --cfg job` shows them)")
-        values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
-        if key in flags and any(not isinstance(v, bool) for v in values):
-            shown = next(v for v in values if not isinstance(v, bool))
-            raise ConfigError(f"{key} = {shown}: must be true or false")
+        for dotted, value in (leaf for v in sweep_values(override) for leaf in _leaves(key, v)):
+            guard.check_overrides([f"{dotted}="])  # a forbidden key inside a value: +hydra={callbacks: ...}
+            if dotted in flags and not isinstance(value, bool):
+                raise ConfigError(f"{dotted} = {value}: must be true or false")
         read.append(override)
     return read
+
+
+def sweep_values(override: Override) -> list[Any]:
+    """The values an override sets: one, or every value it sweeps (``glob(...)`` over the group's
+    options). Raises :class:`ConfigError` for a sweep with no value or an ``interval(...)``."""
+    if not override.is_sweep_override():
+        return [override.value()]
+    value = override.value()
+    if isinstance(value, Glob):
+        values: list[Any] = value.filter(config_options(override.key_or_group))
+    elif isinstance(value, IntervalSweep):
+        raise ConfigError(f"{override.input_line}: interval(...) is a continuous range, which only an optimising "
+                          "sweeper can sample; list the values (a,b,c), use range(...) or a sweep design")
+    else:
+        values = list(override.sweep_iterator())
+    if not values:
+        raise ConfigError(f"{override.input_line}: sweeps no value")
+    return values
+
+
+def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """``(dotted key, value)`` of every leaf of an override's value (a mapping is walked)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(f"{key}.{k}", v)
+    else:
+        yield key, value
 
 
 def flag_keys() -> set[str]:

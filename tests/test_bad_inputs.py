@@ -133,6 +133,16 @@ CASES: dict[str, Case] = {
     "a config dir whose market is bad": cli("--config-dir", "extra", "market=bad", says="market.n_accounts = -3",
                                             setup="extra"),
     "an unknown config name": cli("--config-name", "nothing", says="--config-name nothing"),
+    "a callback inside a value": cli("+hydra={callbacks:{x:{_target_:builtins.print}}}",
+                                     says="hydra: not a Hydra setting abx-sim takes"),
+    "a target inside a value": cli("+market={_target_:os.getcwd}", says="market._target_: '_target_' is not allowed"),
+    "a rerun of a pickle": cli("--experimental-rerun", "x.pickle", says="--experimental-rerun: not supported"),
+    "the config of a bad option": cli("--cfg", "job", "strategy=bogus", says="strategy=bogus: no such option"),
+    "help for a missing config": cli("--help", "--config-name", "nothing", says="--config-name nothing"),
+    "multirun by override": cli("hydra.mode=MULTIRUN", says="hydra.mode: not a Hydra setting"),
+    "a Hydra job name": cli("hydra.job.name=a/b", says="hydra.job.name: not a Hydra setting"),
+    "an unresolvable run folder": cli("hydra.run.dir=${oc.env:ABX_SIM_NOPE}", says="hydra.run.dir: "),
+    "a flag inside a mapping": cli("output={report:2}", says="output.report = 2: must be true or false"),
     # config files (a copy of configs/ with one file changed, chosen with ABX_SIM_CONFIG_DIR)
     "malformed YAML": cli(says="cannot read this config file", setup="file:market/midmarket_saas.yaml:market: ["),
     "NaN in a file": cli(says="market.data_quality = nan: must be a finite number",
@@ -169,6 +179,9 @@ CASES: dict[str, Case] = {
                                                      says="more than market.n_accounts"),
     "several values without -m": cli("strategy=abm,abx", says="strategy=abm,abx: several values make a sweep; add -m"),
     "a range without -m": cli("seed=range(3)", says="seed=range(3): several values make a sweep"),
+    "an interval sweep": cli("-m", "seed=interval(0,1)", says="seed=interval(0,1): interval(...) is a continuous"),
+    "an empty range": cli("-m", "seed=range(5,1)", says="seed=range(5,1): sweeps no value"),
+    "a condition too long": cli(*SWEEP, "sweep.condition='" + "nrr+" * 300 + "nrr<2'", says="at most 1000 characters"),
     "no replications": cli(*SWEEP, "replications=0", says="replications = 0: must lie in"),
     "a batch of -1": cli(*SWEEP, "hydra.sweeper.max_batch_size=-1", says="hydra.sweeper.max_batch_size = -1"),
     "a batch of 0": cli(*SWEEP, "hydra.sweeper.max_batch_size=0", says="hydra.sweeper.max_batch_size = 0"),
@@ -214,13 +227,19 @@ CASES: dict[str, Case] = {
                                                          setup="sweep:condition:nrr.__class__ < 1"),
     "a received folder with a broken manifest": Case("abx-sim-report", ("sweep",), "sweep.json",
                                                      setup="sweep:broken"),
+    "a received folder with a number for its condition": Case("abx-sim-report", ("sweep",), "condition = 5: must be",
+                                                             setup="sweep:set:condition=5"),
+    "a received folder with a broken design": Case("abx-sim-report", ("sweep",), "names, bounds and points do not read",
+                                                   setup='sweep:set:design="lhs"'),
     "report with an unknown option": Case("abx-sim-report", ("sweep", "--colour"), "--colour", setup="sweep"),
     # experiments
     "an experiment outside experiments/": Case("abx-sim-experiment", ("../../x",), "no experiment '../../x'"),
     "an unknown experiment": Case("abx-sim-experiment", ("bogus",), "no experiment 'bogus'"),
     "an experiment by path": Case("abx-sim-experiment", ("experiments/e1_strategies",), "no experiment"),
     "no workers for an experiment": Case("abx-sim-experiment", ("e1_strategies", "--jobs", "0", "--out", "out"),
-                                         "--jobs 0: must be at least 1"),
+                                         "--jobs 0: must lie in [1, 256]"),
+    "too many workers for an experiment": Case("abx-sim-experiment", ("e1_strategies", "--jobs", "99999999999"),
+                                               "--jobs 99999999999: must lie in [1, 256]"),
     "text for workers": Case("abx-sim-experiment", ("e1_strategies", "--jobs", "two"), "--jobs"),
     "an experiment output that is a file": Case("abx-sim-experiment", ("e1_strategies", "--out", "a_file"),
                                                 "cannot write to a_file", setup="file"),
@@ -290,6 +309,11 @@ def _copy_sweep(source: Path, target: Path, change: str) -> None:
     manifest = target / "sweep.json"
     if change == "broken":
         manifest.write_text("{not json")
+    elif change.startswith("set:"):  # a manifest key set to a JSON value
+        key, _, value = change.removeprefix("set:").partition("=")
+        data = json.loads(manifest.read_text())
+        data[key] = json.loads(value)
+        manifest.write_text(json.dumps(data))
     elif change.startswith("condition:"):
         data = json.loads(manifest.read_text())
         data["condition"] = change.removeprefix("condition:")
@@ -388,6 +412,7 @@ CONFIG_CASES: dict[str, tuple[Callable, str]] = {
     "NaN budget": (lambda c: replace(c, vendor=replace(c.vendor, marketing_budget_usd_year=float("nan"))),
                    "vendor.marketing_budget_usd_year = nan: must be a finite number"),
     "text for a number": (lambda c: replace(c, horizon_weeks="52"), "horizon_weeks = '52': must be a"),
+    "a section replaced by None": (lambda c: replace(c, market=None), "market = None: must be a MarketConfig"),
     "a tier too large": (lambda c: replace(c, market=replace(c.market, n_accounts=50)), "more than market.n_accounts"),
     "a policy parameter out of range": (
         lambda c: replace(c, strategy=replace(c.strategy, personalization=replace(

@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: check the config, then let Hydra run the job (which reads
     ``sys.argv``; ``argv`` defaults to its arguments)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    parse_command_line(args)  # a malformed command line or --config-path: refused before any folder is read
-    try:
-        guard.check(args, config_dir())
+    opts = parse_command_line(args)  # a malformed command line or --config-path: refused before any folder is read
+    try:  # the overrides (not a flag's argument, such as --info searchpath) and the config folders in play
+        guard.check([*opts.overrides, *(["--config-dir", opts.config_dir] if opts.config_dir else [])], config_dir())
     except (FileNotFoundError, guard.UnsafeConfig) as exc:
         fail(str(exc))
     preflight(args)

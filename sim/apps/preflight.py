@@ -21,7 +21,7 @@ from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import checked, compose_config, config_dir, read_overrides
+from sim.api import checked, compose_config, config_dir, read_overrides, sweep_values
 from sim.core.config import Config
 from sim.core.memory import available_bytes, needed_bytes
 from sim.core.params import ConfigError
@@ -29,7 +29,7 @@ from sim.sweep import catalog
 from sim.sweep.plan import check_condition
 
 #: Hydra's flags that print something instead of running (help, the config, shell completion).
-_PRINTING = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
+_PRINTING = ("help", "hydra_help", "cfg", "info")
 
 
 def fail(message: str) -> NoReturn:
@@ -39,22 +39,24 @@ def fail(message: str) -> NoReturn:
 
 
 def parse_command_line(args: Sequence[str]) -> argparse.Namespace:
-    """Hydra's reading of the command line (flags and overrides); a malformed one fails in one line."""
+    """Hydra's reading of the command line (flags and overrides); a malformed one fails in one line,
+    and so do the flags abx-sim does not take."""
     parser = get_args_parser()
     parser.error = fail  # type: ignore[method-assign]  # argparse would print its usage, then the error
     opts = parser.parse_args(list(args))
     if opts.config_path is not None:  # relative to the package's own folder: no use to anyone but Hydra's tests
         fail(f"--config-path {opts.config_path}: not supported; use --config-dir FOLDER to add option files "
              "or ABX_SIM_CONFIG_DIR=FOLDER to replace configs/")
+    for flag, name in (("experimental_rerun", "--experimental-rerun"), ("shell_completion", "--shell-completion")):
+        if getattr(opts, flag):  # a rerun unpickles a file (it could run anything)
+            fail(f"{name}: not supported by abx-sim")
     return opts
 
 
 def preflight(args: Sequence[str]) -> None:
     """Check a command line (its config files already passed :func:`sim.core.guard.check`); return
-    only if Hydra may run it."""
+    only if Hydra may run it (or print its help or config)."""
     opts = parse_command_line(args)
-    if any(getattr(opts, flag) for flag in _PRINTING):
-        return
     extra = []
     if opts.config_dir is not None:
         folder = Path(opts.config_dir).expanduser()
@@ -66,11 +68,13 @@ def preflight(args: Sequence[str]) -> None:
         fail(f"--config-name {name}: no {name}.yaml in {config_dir()}" + "".join(f" or {d}" for d in extra))
     try:
         overrides = read_overrides(opts.overrides)
+        swept = {o.get_key_element(): [f"{o.get_key_element()}={v}" for v in sweep_values(o)]
+                 for o in overrides if o.is_sweep_override()}
     except ConfigError as exc:
         fail(str(exc))
-    swept = [o for o in overrides if o.is_sweep_override()]
     if swept and not opts.multirun:
-        fail(f"{swept[0].input_line}: several values make a sweep; add -m (--multirun) to run one run per value")
+        line = next(o.input_line for o in overrides if o.is_sweep_override())
+        fail(f"{line}: several values make a sweep; add -m (--multirun) to run one run per value")
 
     def compose(texts: list[str]) -> tuple[DictConfig, Config]:
         try:
@@ -80,25 +84,32 @@ def preflight(args: Sequence[str]) -> None:
         except ConfigError as exc:
             fail(str(exc))
 
-    if not opts.multirun:
-        cfg, _ = compose(list(opts.overrides))
-        check_writable(Path(str(cfg.hydra.run.dir)))
-        return
-    check_sweep([str(o.input_line) for o in overrides if not o.is_sweep_override()],
-                {o.get_key_element(): [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
-                 for o in swept}, compose)
+    fixed = [str(o.input_line) for o in overrides if not o.is_sweep_override()]
+    if any(getattr(opts, flag) for flag in _PRINTING):  # help or config: it must compose, nothing is written
+        compose([*fixed, *(values[0] for values in swept.values())])
+    elif not opts.multirun:
+        cfg, _ = compose(fixed)
+        check_writable(cfg, "hydra.run.dir")
+    else:
+        check_sweep(fixed, swept, compose)
 
 
 def check_sweep(fixed: list[str], swept: dict[str, list[str]],
                 compose: Callable[[list[str]], tuple[DictConfig, Config]]) -> None:
-    """Every swept value, each with the first value of the other swept keys, composes and
-    validates; then the sweep's own settings, its memory with all its workers, and its folder."""
+    """Every swept value composes and validates (each with the first value of the other swept keys;
+    of a long numeric list, the smallest and the largest); then the sweep's own settings, its memory
+    with all its workers, and its folder."""
     first = [values[0] for values in swept.values()]
-    variants = [first] + [[*first[:i], value, *first[i + 1:]] for i, values in enumerate(swept.values())
-                          for value in values[1:]]
-    composed = [compose([*fixed, *variant]) for variant in variants]
-    configs = [cfg for cfg, _ in composed]
-    cfg = configs[0]
+    composed = [compose([*fixed, *first])]
+    cfg = composed[0][0]
+    check_writable(cfg, "hydra.sweep.dir")
+    if cfg.hydra.sweeper.get("params"):
+        fail("hydra.sweeper.params: not supported; sweep values on the command line (key=a,b) or sample them "
+             "with a configs/sweep/ design")
+    for i, values in enumerate(swept.values()):
+        for value in _representatives(values[1:]):
+            composed.append(compose([*fixed, *first[:i], value, *first[i + 1:]]))
+    configs = [c for c, _ in composed]
     batch = cfg.hydra.sweeper.get("max_batch_size")
     if batch is not None and batch < 1:
         fail(f"hydra.sweeper.max_batch_size = {batch}: must be at least 1 (or null for one batch)")
@@ -115,19 +126,40 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]],
     if baseline and baseline not in strategies:
         fail(f"sweep.baseline = {baseline!r}: the sweep runs {', '.join(strategies)}")
     if cfg.sweep.condition:
-        worlds = [OmegaConf.masked_copy(c, ["market", "vendor", "strategy"]) for c in configs]  # not hydra's node
-        inputs = {key for world in worlds for key in catalog.flatten(world)}
-        inputs |= set(cfg.sweep.params) | {"horizon_weeks"}
+        worlds = [OmegaConf.masked_copy(c, [str(k) for k in c if k != "hydra"]) for c in configs]
+        inputs = {key for world in worlds for key in catalog.flatten(world)} | set(cfg.sweep.params)
         try:
             check_condition(str(cfg.sweep.condition), strategies, inputs)
         except ValueError as exc:
             fail(f"sweep.{exc}")
-    check_writable(Path(str(cfg.hydra.sweep.dir)))
 
 
-def check_writable(folder: Path) -> None:
-    """Refuse an output folder that cannot be created or written, without leaving anything behind."""
-    folder = folder.absolute()
+def _representatives(values: list[str]) -> list[str]:
+    """The swept values worth composing: all of them, or of a long list of numbers of one type
+    (``seed=range(1000)``) the smallest and the largest: a declared range holds every value between."""
+    numbers = [_number(v.partition("=")[2]) for v in values]
+    if len(values) <= 8 or any(x is None for x in numbers) or len({type(x) for x in numbers}) > 1:
+        return values
+    order = sorted(range(len(values)), key=lambda j: numbers[j])  # type: ignore[arg-type, return-value]
+    return [values[order[0]], values[order[-1]]]
+
+
+def _number(text: str) -> int | float | None:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None
+
+
+def check_writable(cfg: DictConfig, key: str) -> None:
+    """Refuse an output folder (Hydra's ``key``) that cannot be resolved, created or written, without
+    leaving anything behind."""
+    try:
+        folder = Path(str(OmegaConf.select(cfg, key, throw_on_missing=True))).absolute()
+    except Exception as exc:  # an interpolation that cannot be resolved (${oc.env:...})
+        fail(f"{key}: {str(exc).splitlines()[0]}")
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     if not existing.is_dir():
         fail(f"cannot write outputs to {folder}: {existing} is a file, not a folder")

@@ -65,6 +65,9 @@ def check_fields(obj: Any, path: str) -> None:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         key = f"{path}.{f.name}" if path else f.name
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default) and type(value) is not type(default):  # a section replaced wholesale
+            raise ConfigError(f"{key} = {_fmt(value)[:80]}: must be a {type(default).__name__}")
         if dataclasses.is_dataclass(value):
             check_fields(value, key)
             continue

@@ -101,6 +101,9 @@ def table(seeds: int, strategies: list[str], overrides: list[str]) -> str:
         cells = []
         for strategy in strategies:
             mean, lo, hi = interval(values[strategy][t.label])
+            if np.isnan(mean):  # undefined in every replication (nothing to divide by)
+                cells.append("n/a")
+                continue
             mark = "✓" if t.lo <= mean <= t.hi else "✗"
             cells.append(f"{t.fmt.format(mean)} [{t.fmt.format(lo)}, {t.fmt.format(hi)}] {mark}")
         published = f"{t.fmt.format(t.lo)} - {t.fmt.format(t.hi)}"

@@ -270,6 +270,10 @@ def index() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Most parallel workers an experiment starts (joblib processes on one machine).
+MAX_JOBS = 256
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run and analyse an experiment."""
     parser = ArgumentParser(prog="abx-sim-experiment", description=__doc__.split("\n")[0])
@@ -280,8 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--analyse-only", action="store_true", help="only re-analyse finished sweeps")
     parser.add_argument("--index", action="store_true", help="print experiments/README.md")
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs {args.jobs}: must be at least 1")
+    if not 1 <= args.jobs <= MAX_JOBS:
+        parser.error(f"--jobs {args.jobs}: must lie in [1, {MAX_JOBS}]")
     if args.index:
         print(index(), end="")
         return

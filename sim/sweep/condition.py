@@ -25,10 +25,16 @@ _ARITHMETIC: dict[type, Callable] = {ast.Add: operator.add, ast.Sub: operator.su
 _ALLOWED = "metric names, numbers, + - * /, comparisons (< <= > >= == !=) and and/or/not"
 
 
+#: Longest condition read: a scenario is described in a line, and a parser has a depth limit.
+MAX_LENGTH = 1000
+
+
 def _parse(condition: str) -> ast.expr:
+    if not isinstance(condition, str) or len(condition) > MAX_LENGTH:
+        raise ValueError(f"condition {str(condition)[:60]!r}: must be text of at most {MAX_LENGTH} characters")
     try:
         return ast.parse(condition.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         raise ValueError(f"condition {condition!r}: not an expression of {_ALLOWED}") from None
 
 
@@ -82,4 +88,7 @@ def evaluate(condition: str, lookup: Callable[[str], np.ndarray]) -> np.ndarray:
             return ~np.asarray(value(node.operand), dtype=bool)
         raise ValueError(f"condition {condition!r}: {ast.unparse(node)!r} is not allowed; use {_ALLOWED}")
 
-    return np.asarray(value(_parse(condition)), dtype=bool)
+    try:
+        return np.asarray(value(_parse(condition)), dtype=bool)
+    except RecursionError:  # nested deeper than Python's stack, within MAX_LENGTH characters
+        raise ValueError(f"condition {condition[:60]!r}...: nested too deeply") from None

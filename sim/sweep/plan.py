@@ -83,6 +83,15 @@ def read_manifest(sweep_dir: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: not a sweep manifest ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a sweep manifest (a JSON object was expected)")
+    for key, kind in (("condition", str), ("baseline", str), ("design", str), ("replications", int)):
+        if key in data and not isinstance(data[key], kind):
+            raise ValueError(f"{path}: {key} = {data[key]!r}: must be a {kind.__name__}")
+    if data.get("design", "grid") != "grid":
+        try:
+            design_from_manifest(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: the {data['design']} design's names, bounds and points do not read "
+                             f"({type(exc).__name__}: {exc})") from None
     return data
 
 
@@ -90,8 +99,12 @@ def design_from_manifest(manifest: dict[str, Any]) -> Design | None:
     """The design a manifest recorded, or None for a grid."""
     if manifest.get("design", "grid") == "grid":
         return None
-    return Design(manifest["design"], manifest["names"], [tuple(b) for b in manifest["bounds"]],
-                  np.asarray(manifest["points"], dtype=float))
+    names, bounds = manifest["names"], [(float(b[0]), float(b[-1])) for b in manifest["bounds"]]
+    points = np.asarray(manifest["points"], dtype=float)
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names) and len(bounds) == len(names)
+            and all(len(b) == 2 for b in manifest["bounds"]) and points.ndim == 2 and points.shape[1] == len(names)):
+        raise ValueError("names, bounds and points must agree (one name, [low, high] and column per parameter)")
+    return Design(manifest["design"], names, bounds, points)
 
 
 def check_condition(condition: str, strategies: Iterable[str], inputs: Iterable[str]) -> None:
