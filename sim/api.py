@@ -160,9 +160,7 @@ def read_overrides(overrides: Sequence[str]) -> list[Override]:
         try:
             [override] = parser.parse_overrides([text])
         except OverrideParseException as exc:
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            reason = lines[1].strip() if len(lines) > 1 else "cannot be read"
-            raise ConfigError(f"{text}: not an override of the form key=value ({reason})") from None
+            raise ConfigError(f"{text}: not an override of the form key=value ({_parse_problem(text, exc)})") from None
         key = override.key_or_group
         if not key:
             raise ConfigError(f"{text}: no key before '='")
@@ -173,11 +171,23 @@ def read_overrides(overrides: Sequence[str]) -> list[Override]:
             raise ConfigError(f"{text}: removing a key is not supported; set the value you want instead "
                               "(`abx-sim --cfg job` shows them)")
         for dotted, value in (leaf for v in sweep_values(override) for leaf in _leaves(key, v)):
+            if value is None and not dotted.startswith("hydra"):
+                raise ConfigError(f"{dotted} = null: needs a value (`abx-sim --cfg job` shows the current ones)")
             guard.check_overrides([f"{dotted}="])  # a forbidden key inside a value: +hydra={callbacks: ...}
             if dotted in flags and not isinstance(value, bool):
                 raise ConfigError(f"{dotted} = {value}: must be true or false")
         read.append(override)
     return read
+
+
+def _parse_problem(text: str, exc: Exception) -> str:
+    """What Hydra's override parser could not read, in words (its message, or the character its
+    caret points at)."""
+    lines = str(exc).splitlines()
+    if len(lines) > 1 and lines[1].strip() == "^":  # a lexer error: the caret marks the character
+        col = lines[1].index("^") - (len(lines[0]) - len(text))
+        return f"cannot read {text[col]!r} at character {col + 1}" if 0 <= col < len(text) else "cannot be read"
+    return lines[1].strip() if len(lines) > 1 and not lines[1].startswith("See ") else "cannot be read"
 
 
 def sweep_values(override: Override) -> list[Any]:

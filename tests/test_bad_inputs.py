@@ -142,6 +142,9 @@ CASES: dict[str, Case] = {
     "multirun by override": cli("hydra.mode=MULTIRUN", says="hydra.mode: not a Hydra setting"),
     "a Hydra job name": cli("hydra.job.name=a/b", says="hydra.job.name: not a Hydra setting"),
     "an unresolvable run folder": cli("hydra.run.dir=${oc.env:ABX_SIM_NOPE}", says="hydra.run.dir: "),
+    "null for a number": cli("market.n_accounts=null", says="market.n_accounts = null: needs a value"),
+    "null for a group": cli("strategy=null", says="strategy = null: needs a value"),
+    "a character the grammar cannot read": cli("hydra.run.dir=~/x", says="cannot read '~' at character 15"),
     "a flag inside a mapping": cli("output={report:2}", says="output.report = 2: must be true or false"),
     # config files (a copy of configs/ with one file changed, chosen with ABX_SIM_CONFIG_DIR)
     "malformed YAML": cli(says="cannot read this config file", setup="file:market/midmarket_saas.yaml:market: ["),
@@ -412,6 +415,8 @@ CONFIG_CASES: dict[str, tuple[Callable, str]] = {
     "NaN budget": (lambda c: replace(c, vendor=replace(c.vendor, marketing_budget_usd_year=float("nan"))),
                    "vendor.marketing_budget_usd_year = nan: must be a finite number"),
     "text for a number": (lambda c: replace(c, horizon_weeks="52"), "horizon_weeks = '52': must be a"),
+    "a numpy number": (lambda c: replace(c, horizon_weeks=__import__("numpy").int64(4)),
+                       "horizon_weeks = 4: must be a Python number, not numpy's int64"),
     "a section replaced by None": (lambda c: replace(c, market=None), "market = None: must be a MarketConfig"),
     "a tier too large": (lambda c: replace(c, market=replace(c.market, n_accounts=50)), "more than market.n_accounts"),
     "a policy parameter out of range": (

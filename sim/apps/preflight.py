@@ -10,6 +10,7 @@ is allowed, with exit status 2 and nothing written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -117,10 +118,15 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]],
     if isinstance(jobs, int) and jobs < 1 and jobs != -1:
         fail(f"hydra.launcher.n_jobs = {jobs}: must be at least 1 (or -1 for one per core)")
     workers = (os.cpu_count() or 1) if jobs == -1 else jobs if isinstance(jobs, int) else 1
-    need, have = max(needed_bytes(config) for _, config in composed) * workers, available_bytes()
+    largest = max((config for _, config in composed), key=needed_bytes)
+    if "market.n_accounts" in cfg.sweep.params:  # a design that samples the market's size: its largest one
+        size = int(cfg.sweep.params["market.n_accounts"][1])
+        largest = dataclasses.replace(largest, market=dataclasses.replace(largest.market, n_accounts=size))
+    need, have = needed_bytes(largest) * workers, available_bytes()
     if have is not None and need > have:
-        fail(f"a sweep with {workers} workers needs about {need / 1e9:.1f} GB of memory and this machine has "
-             f"{have / 1e9:.1f} GB available; use fewer workers (hydra.launcher.n_jobs) or fewer accounts")
+        fail(f"a sweep with {workers} worker{'s' * (workers != 1)} needs about {need / 1e9:.1f} GB of memory and "
+             f"this machine has {have / 1e9:.1f} GB available; use fewer workers (hydra.launcher.n_jobs) or fewer "
+             "accounts")
     strategies = sorted({str(c.strategy.name) for c in configs})
     baseline = str(cfg.sweep.baseline)
     if baseline and baseline not in strategies:

@@ -87,6 +87,9 @@ def check_fields(obj: Any, path: str) -> None:
         lo, hi = meta["lo"], meta["hi"]
         whole = str(f.type) in ("int", "list[int]")
         for v in values:
+            if type(v).__module__ == "numpy":  # OmegaConf and the catalog take Python numbers only
+                raise ConfigError(f"{key} = {_fmt(value)}: must be a Python number, not numpy's "
+                                  f"{type(v).__name__} (convert it with int() or float())")
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise ConfigError(f"{key} = {_fmt(value)}: must be a finite number")
             if whole and not isinstance(v, int):
