@@ -129,7 +129,6 @@ def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = Fa
             isinstance(o, str) for o in overrides):
         raise ConfigError(f"overrides = {overrides!r}: must be a list of key=value strings, e.g. "
                           "['strategy=abm', 'seed=3']")
-    guard.check_overrides(overrides)
     read_overrides(overrides)
     register_schema()
     search = [f"hydra.searchpath=[{','.join(f'file://{Path(d).resolve()}' for d in extra_dirs)}]"] if extra_dirs else []
@@ -149,7 +148,8 @@ HYDRA_SETTINGS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweeper.max_batch_s
 
 def read_overrides(overrides: Sequence[str]) -> list[Override]:
     """The overrides as Hydra reads them, each checked on its own: it parses, names a key, sets a
-    Hydra setting abx-sim takes (:data:`HYDRA_SETTINGS`), does not delete one of the schema's keys
+    Hydra setting abx-sim takes (:data:`HYDRA_SETTINGS`), names no forbidden key
+    (:mod:`sim.core.guard`), does not delete one of the schema's keys
     (which would silently bring back its default), names no forbidden key inside a value
     (``+hydra={callbacks: ...}``), has values to sweep, and gives a flag ``true`` or ``false``.
     Raises :class:`ConfigError` in one line naming the override."""
@@ -161,6 +161,7 @@ def read_overrides(overrides: Sequence[str]) -> list[Override]:
             [override] = parser.parse_overrides([text])
         except OverrideParseException as exc:
             raise ConfigError(f"{text}: not an override of the form key=value ({_parse_problem(text, exc)})") from None
+        guard.check_overrides([text])  # a forbidden key names the problem before anything else does
         key = override.key_or_group
         if not key:
             raise ConfigError(f"{text}: no key before '='")

@@ -18,7 +18,7 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 
 @dataclass
@@ -39,21 +39,6 @@ def _clock(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _check(cfg: DictConfig, max_batch_size: int | None) -> None:
-    """Refuse, in one line with exit status 2, a sweep that would run nothing or fail every run:
-    the values every job shares are validated before any job starts."""
-    from sim.api import checked
-    from sim.core.params import ConfigError
-
-    try:
-        checked(cfg)
-        if max_batch_size is not None and max_batch_size < 1:
-            raise ConfigError(f"hydra.sweeper.max_batch_size = {max_batch_size}: must be at least 1")
-    except ConfigError as exc:
-        print(f"abx-sim: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-
-
 class ABXSweeper(BasicSweeper):
     """Grid x design x replications, launched in batches with progress and a final report.
 
@@ -68,13 +53,14 @@ class ABXSweeper(BasicSweeper):
 
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         cfg = self.config
-        _check(cfg, self.max_batch_size)
+        # The command line was checked before Hydra started (sim/apps/preflight.py): every swept value,
+        # the batch size, the workers, the design's ranges, the baseline, the condition and the folder.
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         grid = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]), None)[0]
         s = cfg.sweep
         design = None
         if s.design != "grid":
-            params = OmegaConf.to_container(s.params)  # checked by _check: declared numbers, declared ranges
+            params = OmegaConf.to_container(s.params)
             assert isinstance(params, dict)
             design = make_design(s.design, params, s.samples, s.seed)
         integer_keys = {k for k in (design.names if design else []) if isinstance(OmegaConf.select(cfg, k), int)}

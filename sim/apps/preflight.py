@@ -29,7 +29,7 @@ from sim.core.params import ConfigError
 from sim.sweep import catalog
 from sim.sweep.plan import check_condition
 
-#: Hydra's flags that print something instead of running (help, the config, shell completion).
+#: Hydra's flags that print something (help, the config, search path) instead of running.
 _PRINTING = ("help", "hydra_help", "cfg", "info")
 
 

@@ -44,11 +44,16 @@ def param(
     return field(default=default, metadata=meta)
 
 
+def field_default(f: dataclasses.Field) -> Any:
+    """A dataclass field's default value (a fresh one where the field has a factory)."""
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
 def declared_fields(cls: type, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field, Any]]:
     """Every leaf field of a config dataclass, nested ones flattened: (dotted key, field, default)."""
     for f in dataclasses.fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        default = field_default(f)
         if dataclasses.is_dataclass(default):
             yield from declared_fields(type(default), key)
         else:
@@ -65,7 +70,7 @@ def check_fields(obj: Any, path: str) -> None:
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         key = f"{path}.{f.name}" if path else f.name
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        default = field_default(f)
         if dataclasses.is_dataclass(default) and type(value) is not type(default):  # a section replaced wholesale
             raise ConfigError(f"{key} = {_fmt(value)[:80]}: must be a {type(default).__name__}")
         if dataclasses.is_dataclass(value):

@@ -9,7 +9,7 @@ import math
 from omegaconf import DictConfig, OmegaConf
 
 from sim.core.config import DESIGNS, Config
-from sim.core.params import ConfigError, check_fields, declared_fields
+from sim.core.params import ConfigError, check_fields, declared_fields, field_default
 from sim.core.policies import FAMILIES, resolve_strategy
 
 #: The config sections a sampling design may vary (plus ``horizon_weeks``): the world, the
@@ -66,7 +66,7 @@ def unknown_key(node: DictConfig, kind: type = Config, path: str = "") -> str | 
         if not isinstance(value, DictConfig):
             continue
         f = fields[str(key)]
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        default = field_default(f)
         child = type(default) if dataclasses.is_dataclass(default) else OmegaConf.get_type(value)
         if isinstance(child, type) and dataclasses.is_dataclass(child):
             found = unknown_key(value, child, here + ".")
@@ -75,19 +75,14 @@ def unknown_key(node: DictConfig, kind: type = Config, path: str = "") -> str | 
     return None
 
 
-def design_ranges(obj: Config) -> dict[str, tuple[float, float, bool]]:
-    """The parameters a design may sample in this config: dotted key -> (lo, hi, whole number)."""
-    ranges = {}
-    for key, f, default in declared_fields(Config):
-        if key.startswith(DESIGNABLE) and isinstance(default, int | float) and not isinstance(default, bool):
-            ranges[key] = (f.metadata["lo"], f.metadata["hi"], f.type == "int")
+def design_ranges(obj: Config) -> dict[str, tuple[float, float]]:
+    """The parameters a design may sample in this config: dotted key -> declared (lo, hi)."""
+    fields = [(key, f, default) for key, f, default in declared_fields(Config) if key.startswith(DESIGNABLE)]
     for family in FAMILIES:
         params = getattr(obj.strategy, family)
-        for f in dataclasses.fields(params):
-            value = getattr(params, f.name)
-            if f.metadata and isinstance(value, int | float) and not isinstance(value, bool):
-                ranges[f"strategy.{family}.{f.name}"] = (f.metadata["lo"], f.metadata["hi"], f.type == "int")
-    return ranges
+        fields += [(f"strategy.{family}.{f.name}", f, getattr(params, f.name)) for f in dataclasses.fields(params)]
+    return {key: (f.metadata["lo"], f.metadata["hi"]) for key, f, value in fields
+            if f.metadata and isinstance(value, int | float) and not isinstance(value, bool)}
 
 
 def check_design(obj: Config) -> None:
@@ -113,6 +108,6 @@ def check_design(obj: Config) -> None:
                                                   and math.isfinite(b) for b in bounds)
         if not numbers or len(bounds) != 2 or not bounds[0] < bounds[1]:
             raise ConfigError(f"sweep.params.{key} = {bounds}: must be [low, high], two numbers with low < high")
-        lo, hi, _ = ranges[key]
+        lo, hi = ranges[key]
         if bounds[0] < lo or bounds[1] > hi:
             raise ConfigError(f"sweep.params.{key} = {list(bounds)}: must lie in [{lo:g}, {hi:g}]")
