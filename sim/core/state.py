@@ -178,7 +178,7 @@ class Accounts(Table):
 class Members(Table):
     """State of every buying-committee member: one array per attribute, indexed by member id."""
 
-    acct: np.ndarray = var("int32", DRAWN, "account index", "account the member belongs to")
+    acct: np.ndarray = var("int64", DRAWN, "account index", "account the member belongs to")
     seat: np.ndarray = var("int16", DRAWN, "seat", "position in the committee (0 economic buyer, 1 champion, ...)")
     role: np.ndarray = var("int8", DRAWN, "ROLES index", "buying role")
     influence: np.ndarray = var("float32", DRAWN, "share", "weight in the committee's decision (sums to 1)")

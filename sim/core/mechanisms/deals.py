@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core import per_account
 from sim.core.config import DealConfig
 from sim.core.constants import REQUALIFY_WEEKS
 from sim.core.state import NEVER, Stage
@@ -97,7 +98,7 @@ def stalled(veto: np.ndarray, opinion: np.ndarray, engaged: np.ndarray, late: np
     deal progress, gathered).
     """
     blocking = veto & ((opinion < veto_opinion) | (late & ~engaged))
-    return np.bincount(acct, blocking, n_accounts) > 0
+    return per_account.any_of(acct, blocking, n_accounts)
 
 
 def progress_rate(cycle_weeks: np.ndarray, consensus: np.ndarray, effort: np.ndarray) -> np.ndarray:
@@ -126,7 +127,7 @@ def p_nobody_holds_out(opinion: np.ndarray, engaged: np.ndarray, standing: np.nd
     """
     disagree = np.where(engaged, (1.0 - opinion) / 2.0, 1.0)
     stays = np.maximum(1.0 - p_holdout * disagree, 1e-12)
-    return np.exp(np.bincount(acct, standing * np.log(stays), n_accounts))
+    return np.exp(per_account.total(acct, standing * np.log(stays), n_accounts))
 
 
 def p_no_decision(nobody_holds_out: np.ndarray, progress: np.ndarray) -> np.ndarray:

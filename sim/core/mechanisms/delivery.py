@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core import constants as k
+from sim.core import per_account
 from sim.core.config import Channel, VendorConfig
 
 RESEARCH_COST_EXPONENT = 2
@@ -64,7 +66,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     slides into theater.
     """
     n = len(depth)
-    expected = np.take(np.ascontiguousarray(mkt_rate.T), acct, axis=1) * reach  # [C, M], contiguous rows
+    expected = _member_program(mkt_rate, acct, reach)
     exec_cap = v.exec_hours_week / v.exec_hours_per_play
     exec_planned = float(expected[Channel.EXECUTIVE].sum())
     if exec_planned > exec_cap:
@@ -73,13 +75,68 @@ def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray,
     member_cost = cost @ expected
     research = research_cost_week(depth, v.research_usd_year * research_cost_share)
     share = budget_share(float(member_cost.sum()) + float(research.sum()), budget_week)
-    expected *= np.float32(share)
-    program = (np.bincount(acct, member_cost, n) + research) * share
+    if share < 1.0:
+        expected *= np.float32(share)
+    program = (per_account.total(acct, member_cost, n) + research) * share
     return Delivery(
         expected=expected,
         depth=(depth * depth_scale(share)).astype(np.float32), budget_share=share, program_cost=program,
         channel_spend=expected.sum(axis=1).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
     )
+
+
+@per_account.jit
+def _member_program(mkt_rate, acct, reach):  # type: ignore[no-untyped-def]
+    """Expected marketing touches per channel and member, float32 [C, M]: the account's planned
+    rate on the channel where the member is reachable on it, else 0."""
+    expected = np.empty(reach.shape, np.float32)
+    for c in range(reach.shape[0]):  # channel by channel: contiguous rows, no branches (fast)
+        for i in range(acct.shape[0]):
+            expected[c, i] = mkt_rate[acct[i], c] * np.float32(reach[c, i])
+    return expected
+
+
+def member_rates(expected: np.ndarray, acct: np.ndarray, key: np.ndarray, sdr_work: np.ndarray,
+                 cs_work: np.ndarray, ae_effort: np.ndarray, n_accounts: int) -> MemberRates:
+    """Each member's expected touches this week, from marketing and from sales, in one pass.
+
+    Marketing: the sum over channels of ``expected`` [C, M]. Sales: a key contact (``key``) hears
+    from the SDR and from CS when either team works the account (their conversations add up), and
+    every member from the AE at ``AE_REACH_PER_WEEK * ae_effort`` (:mod:`sim.core.constants`).
+    Also the account totals the ledger and the team count need: touches per channel and in all.
+    """
+    return MemberRates(*_member_rates(expected, acct, key, sdr_work, cs_work, ae_effort,
+                                      np.float32(k.AE_REACH_PER_WEEK), n_accounts))
+
+
+@dataclass
+class MemberRates:
+    """Expected touches this week: per member [M] and per account."""
+
+    marketing: np.ndarray  # float32 [M]
+    sales: np.ndarray  # float32 [M]
+    account_channel: np.ndarray  # float64 [C, N] marketing touches per channel and account
+    account: np.ndarray  # float64 [N] marketing touches per account
+
+
+@per_account.jit
+def _member_rates(expected, acct, key, sdr_work, cs_work, ae_effort, ae_reach, n_accounts):  # type: ignore[no-untyped-def]
+    """:func:`member_rates`, in float32 per member and float64 per account, in numpy's order
+    (channel by channel, as numpy sums over the leading axis; members in index order)."""
+    n_channels, m = expected.shape
+    marketing, sales = expected[0].copy(), np.empty(m, np.float32)
+    per_channel = np.zeros((n_channels, n_accounts))
+    for c in range(n_channels):
+        for i in range(m):
+            if c:
+                marketing[i] += expected[c, i]
+            per_channel[c, acct[i]] += expected[c, i]
+    per_account_ = np.zeros(n_accounts)
+    for i in range(m):
+        a = acct[i]
+        per_account_[a] += marketing[i]
+        sales[i] = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * np.float32(key[i]) + ae_reach * ae_effort[a]
+    return marketing, sales, per_channel, per_account_
 
 
 def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core import per_account
 from sim.core.config import BuyerConfig
 
 REL_THEATER_NO_SKEPTICISM = 0.5
@@ -124,44 +125,102 @@ def respond(
 
 
 def decay(awareness: np.ndarray, engagement: np.ndarray, trust: np.ndarray, fatigue: np.ndarray,
-          extra_engagement_decay: np.ndarray, b: BuyerConfig) -> tuple[np.ndarray, ...]:
-    """Weekly forgetting: awareness and engagement fade (faster while a lead waits for sales),
-    fatigue wears off, trust drifts back toward its baseline."""
+          extra_engagement_decay: np.ndarray, acct: np.ndarray, b: BuyerConfig) -> tuple[np.ndarray, ...]:
+    """Weekly forgetting: awareness and engagement fade (engagement faster by the account's
+    ``extra_engagement_decay`` [N] while a lead waits for sales), fatigue wears off, trust drifts
+    back toward its baseline.
+
+    - awareness' = awareness * (1 - awareness_decay_week)
+    - engagement' = engagement * clip(1 - engagement_decay_week - extra_engagement_decay, 0, 1)
+    - trust' = trust + trust_reversion_week * (trust_baseline - trust)
+    - fatigue' = fatigue * (1 - fatigue_recovery_week)
+    """
     f32 = np.float32
-    awareness = awareness * f32(1.0 - b.awareness_decay_week)
-    engagement = engagement * np.clip(1.0 - b.engagement_decay_week - extra_engagement_decay, 0.0, 1.0)
-    trust = trust + f32(b.trust_reversion_week) * (f32(b.trust_baseline) - trust)
-    fatigue = fatigue * f32(1.0 - b.fatigue_recovery_week)
-    return awareness.astype(f32), engagement.astype(f32), trust.astype(f32), fatigue.astype(f32)
+    return _decay(awareness, engagement, trust, fatigue, extra_engagement_decay.astype(f32), acct,
+                  f32(1.0 - b.awareness_decay_week), f32(1.0 - b.engagement_decay_week),
+                  f32(b.trust_reversion_week), f32(b.trust_baseline), f32(1.0 - b.fatigue_recovery_week))
+
+
+@per_account.jit
+def _decay(awareness, engagement, trust, fatigue, extra, acct, keep_aware, keep_engaged, revert, baseline,
+           keep_fatigue):  # type: ignore[no-untyped-def]
+    """:func:`decay` in one pass over members, in float32 as numpy computes it."""
+    m = awareness.shape[0]
+    aware, engaged = np.empty(m, np.float32), np.empty(m, np.float32)
+    trusting, tired = np.empty(m, np.float32), np.empty(m, np.float32)
+    for i in range(m):
+        aware[i] = awareness[i] * keep_aware
+        engaged[i] = engagement[i] * min(max(keep_engaged - extra[acct[i]], np.float32(0)), np.float32(1))
+        trusting[i] = trust[i] + revert * (baseline - trust[i])
+        tired[i] = fatigue[i] * keep_fatigue
+    return aware, engaged, trusting, tired
 
 
 def account_mean(values: np.ndarray, weights: np.ndarray, acct: np.ndarray, n_accounts: int) -> np.ndarray:
     """Weighted mean of a member quantity per account (0 where the weights sum to 0)."""
-    w = np.bincount(acct, weights, n_accounts)
-    s = np.bincount(acct, weights * values, n_accounts)
+    w, s = _weighted_sums(values, weights, acct, n_accounts)
     return np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
+
+
+@per_account.jit
+def _weighted_sums(values, weights, acct, n_accounts):  # type: ignore[no-untyped-def]
+    """Per account, float64: the sum of the weights and the sum of ``weights * values``."""
+    w, s = np.zeros(n_accounts), np.zeros(n_accounts)
+    for i in range(acct.shape[0]):
+        w[acct[i]] += weights[i]
+        s[acct[i]] += weights[i] * values[i]
+    return w, s
 
 
 def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.ndarray, acct: np.ndarray,
                    n_accounts: int, rate: float | np.ndarray) -> np.ndarray:
     """Opinions converge inside a committee: each member moves ``rate`` (a number, or one per
-    member) of the way toward the committee's opinion weighted by influence and engagement
+    account) of the way toward the committee's opinion weighted by influence and engagement
     (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2).
     The rate is capped at 1: a member can move all the way to the committee's view, never past it
     (a strong spread times a tailoring multiplier would otherwise overshoot and leave -1..1)."""
-    w = influence * (SPREAD_WEIGHT_UNENGAGED + engagement)
+    w = _spread_weights(engagement, influence, np.float32(SPREAD_WEIGHT_UNENGAGED))
     mean = account_mean(opinion, w, acct, n_accounts)
-    return (opinion + np.minimum(rate, 1.0) * (mean[acct] - opinion)).astype(np.float32)
+    capped = np.minimum(np.broadcast_to(np.asarray(rate, np.float64), (n_accounts,)), 1.0)
+    return _toward(opinion, mean, capped, acct)
+
+
+@per_account.jit
+def _spread_weights(engagement, influence, unengaged):  # type: ignore[no-untyped-def]
+    """``influence * (unengaged + engagement)`` per member, float32."""
+    w = np.empty(engagement.shape[0], np.float32)
+    for i in range(w.shape[0]):
+        w[i] = influence[i] * (unengaged + engagement[i])
+    return w
+
+
+@per_account.jit
+def _toward(values, target, rate, acct):  # type: ignore[no-untyped-def]
+    """Each member's value moved ``rate`` of the way to its account's target (float64, stored float32)."""
+    out = np.empty(values.shape[0], np.float32)
+    for i in range(out.shape[0]):
+        out[i] = values[i] + rate[acct[i]] * (target[acct[i]] - values[i])
+    return out
 
 
 def committee_view(engagement: np.ndarray, opinion: np.ndarray, influence: np.ndarray, acct: np.ndarray,
                    n_accounts: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Per account: coverage (influence share of the committee engaged, 0-1) and support
     (influence-weighted opinion of the engaged members, -1..1; 0 with nobody engaged)."""
-    engaged = (engagement >= threshold).astype(np.float32)
-    coverage = np.bincount(acct, influence * engaged, n_accounts)
-    support = account_mean(opinion, influence * engaged, acct, n_accounts)
+    engaged_influence = _engaged_influence(engagement, influence, np.float32(threshold))
+    coverage, opinion_sum = _weighted_sums(opinion, engaged_influence, acct, n_accounts)
+    support = np.divide(opinion_sum, coverage, out=np.zeros(n_accounts), where=coverage > 0)
     return np.clip(coverage, 0, 1).astype(np.float32), support.astype(np.float32)
+
+
+@per_account.jit
+def _engaged_influence(engagement, influence, threshold):  # type: ignore[no-untyped-def]
+    """A member's influence if engaged (``engagement >= threshold``, compared in float32), else 0."""
+    out = np.zeros(engagement.shape[0], np.float32)
+    for i in range(out.shape[0]):
+        if engagement[i] >= threshold:
+            out[i] = influence[i]
+    return out
 
 
 def consensus(coverage: np.ndarray, support: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import per_account
 from sim.core.mechanisms import members as mem
 from sim.core.week import Week
 
@@ -35,8 +36,8 @@ def respond(model: ABXModel, week: Week) -> None:
     week.new_mql[i] = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
     model.recorder.add("mqls", int(week.new_mql.sum()))
     if model.ledger is not None:
-        model.ledger.clicks += np.bincount(acct, clicks, model.n_accounts)
-        model.ledger.mqls += np.bincount(m.acct, week.new_mql, model.n_accounts)
+        model.ledger.clicks += per_account.total(acct, clicks, model.n_accounts)
+        model.ledger.mqls += per_account.total(acct, week.new_mql[i], model.n_accounts)
 
 
 def deliberate(model: ABXModel, week: Week) -> None:
@@ -47,11 +48,11 @@ def deliberate(model: ABXModel, week: Week) -> None:
     spread: float | np.ndarray = b.influence_spread_week
     if treat.tailoring != "none":  # one shared narrative helps a committee agree; one story each does not
         mult = b.spread_group_tailoring if treat.tailoring == "group" else b.spread_individual_tailoring
-        spread = np.where(treat.role_matched, b.influence_spread_week * mult, b.influence_spread_week)[m.acct]
+        spread = np.where(treat.role_matched, b.influence_spread_week * mult, b.influence_spread_week)
     m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, spread)
-    waiting = (a.lead & ~week.sdr_work)[m.acct]
+    waiting = a.lead & ~week.sdr_work
     extra = np.where(waiting, model.cfg.vendor.follow_up_latency_cost, 0.0).astype(np.float32)
     m.awareness, m.engagement, m.trust, m.fatigue = mem.decay(m.awareness, m.engagement, m.trust, m.fatigue,
-                                                              extra, b)
+                                                              extra, m.acct, b)
     a.coverage, a.support = mem.committee_view(m.engagement, m.opinion, m.influence, m.acct, n,
                                                b.engaged_threshold)

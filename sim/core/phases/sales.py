@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
+from sim.core import per_account
 from sim.core.mechanisms import deals
 from sim.core.mechanisms import members as mem
 from sim.core.state import NEVER, Outcome, Stage
@@ -23,8 +24,8 @@ def qualify(model: ABXModel, week: Week) -> None:
     b, d = model.cfg.market.buyers, model.cfg.market.deals
     n = model.n_accounts
     prospect = a.stage < Stage.OPPORTUNITY
-    any_aware = np.bincount(m.acct, m.awareness >= k.AWARE_THRESHOLD, n) > 0
-    any_engaged = np.bincount(m.acct, m.engagement >= b.engaged_threshold, n) > 0
+    any_aware = per_account.any_at_least(m.acct, m.awareness, k.AWARE_THRESHOLD, n)
+    any_engaged = per_account.any_at_least(m.acct, m.engagement, b.engaged_threshold, n)
     derived = deals.prospect_stage(any_aware, any_engaged, a.coverage, v.mqa_coverage)
     became_mqa = prospect & (derived == Stage.MQA) & (a.stage < Stage.MQA)
     old = a.stage
@@ -32,7 +33,7 @@ def qualify(model: ABXModel, week: Week) -> None:
                     lambda i: f"{Stage(old[i]).name.lower()} -> {Stage(derived[i]).name.lower()}")
     a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
     a.ti_mqa[became_mqa] = w
-    new_mql = np.bincount(m.acct, week.new_mql, n) > 0
+    new_mql = per_account.any_of(m.acct, week.new_mql, n)
     recent = deals.recently_decided(a.ti_close, w)
     new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
     a.lead |= new_lead

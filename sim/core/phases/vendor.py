@@ -49,13 +49,16 @@ def deliver(model: ABXModel, week: Week) -> None:
 
     d = delivery.deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v,
                                    v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
-    key = m.seat < k.KEY_CONTACT_SEATS
-    # SDR and CS conversations add up: a key contact both teams work this week hears twice.
-    sales_rate = (key * (week.sdr_work[m.acct].astype(np.float32) + week.cs_work[m.acct])
-                  + k.AE_REACH_PER_WEEK * week.ae_effort[m.acct]).astype(np.float32)
-    mkt_rate = d.expected.sum(axis=0)
+    rates = delivery.member_rates(d.expected, m.acct, m.seat < k.KEY_CONTACT_SEATS, week.sdr_work, week.cs_work,
+                                  week.ae_effort, n)
+    mkt_rate, sales_rate = rates.marketing, rates.sales
     # Poisson touches, plus the one touch a member who found content on their own served themselves.
-    touches = model.stream("touch_delivery").poisson(mkt_rate + sales_rate) + week.self_serve
+    # Drawn only where the rate is positive: numpy draws nothing for a zero rate, so the draws are
+    # the same as for every member, at a fraction of the cost.
+    rate = mkt_rate + sales_rate
+    planned = np.flatnonzero(rate)
+    touches = week.self_serve.astype(np.int64)
+    touches[planned] += model.stream("touch_delivery").poisson(rate[planned])
     # Everything below concerns only the members touched this week (most are not).
     idx = np.flatnonzero(touches)
     count = touches[idx].astype(np.float32)
@@ -69,7 +72,7 @@ def deliver(model: ABXModel, week: Week) -> None:
     hit = p_sup > 0
     theater[hit] = model.stream("theater").binomial(count[hit].astype(np.int64), p_sup[hit])
 
-    mkt_acct = np.bincount(m.acct, mkt_rate, n)
+    mkt_acct = rates.account
     marketing_team = (mkt_acct >= k.MARKETING_TEAM_TOUCHES).astype(np.int64)
     n_teams = marketing_team + week.sdr_work + (week.ae_effort > 0) + week.cs_work
     t = Touches(
@@ -81,17 +84,17 @@ def deliver(model: ABXModel, week: Week) -> None:
                                        model.stream("collisions")),
     )
     week.touches, week.depth_paid = t, d.depth
-    touched_acct = np.bincount(acct, minlength=n) > 0
+    touched_acct = np.zeros(n, dtype=bool)
+    touched_acct[acct] = True
     a.touched |= touched_acct
     a.ti_marketing[mkt_acct > k.MARKETING_TOUCHED] = w
-    _record_delivery(model, week, d)
+    _record_delivery(model, week, d, rates)
     model.story.log(w, touched_acct, "touches", lambda i: _touch_detail(model, i, t))
 
 
-def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
+def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery, rates: delivery.MemberRates) -> None:
     """Book the week's touches, plays and spend (by channel, tier, team, research and intent data)."""
-    a, m, v, rec, t, plan = model.accounts, model.members, model.cfg.vendor, model.recorder, week.touches, week.plan
-    n = model.n_accounts
+    a, v, rec, t, plan = model.accounts, model.cfg.vendor, model.recorder, week.touches, week.plan
     rec.add("touches", float(t.count.sum()))
     rec.add("theater_touches", float(t.theater.sum()))
     rec.add("collisions", int(t.collisions.sum()))
@@ -105,7 +108,8 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
     rec.add("spend_customers_usd", float(d.program_cost[customer].sum()))
     for c, name in enumerate(CHANNELS):
         rec.add(f"spend_channel_{name}_usd", float(d.channel_spend[c]))
-    for tier, spend in zip(TIERS, np.bincount(a.tier, d.program_cost, len(TIERS)), strict=True):
+    spend_tier = np.bincount(a.tier, d.program_cost, len(TIERS))
+    for tier, spend in zip(TIERS, spend_tier, strict=True):
         rec.add(f"spend_tier_{tier}_usd", float(spend))
     salary = np.asarray(v.salary_usd_year) / 52.0
     heads = (v.n_marketers, v.n_sdr, v.n_ae, model.csm_headcount())
@@ -114,13 +118,13 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
     rec.add("spend_intent_usd", v.intent_data_usd_year / 52.0 * model.orchestration.intent_coverage())
     if model.ledger is not None:
         led = model.ledger
-        led.spend_tier += np.bincount(a.tier, d.program_cost, len(TIERS))
+        led.spend_tier += spend_tier
         led.spend_channel += d.channel_spend
-        for c in range(len(CHANNELS)):
-            led.touches[c] += np.bincount(m.acct, d.expected[c], n)
+        led.touches += rates.account_channel
+    plays = np.bincount(plan.play, minlength=len(Play))
     for p in Play:
         if p != Play.NONE:
-            rec.add(f"play_{p.name.lower()}", int((plan.play == p).sum()))
+            rec.add(f"play_{p.name.lower()}", int(plays[p]))
     started = (plan.play != Play.NONE) & (plan.play != a.play)
     model.story.log(week.w, started, "play", lambda i: f"{Play(plan.play[i]).name.lower()} play starts")
     a.play = plan.play

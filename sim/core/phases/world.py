@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
+from sim.core import per_account
 from sim.core.mechanisms import customers as cust
 from sim.core.mechanisms import market
 from sim.core.state import NEVER, Signal, Stage
@@ -48,8 +49,8 @@ def world_turns(model: ABXModel, week: Week) -> None:
         m.trust[idx] = mc.buyers.trust_baseline
         m.ti_joined[idx] = w
     key = leave & (m.role <= market.CHAMPION)
-    week.exec_change = np.bincount(m.acct, key, n) > 0
-    model.story.log(w, np.bincount(m.acct, leave, n) > 0, "member left",
+    week.exec_change = per_account.any_of(m.acct, key, n)
+    model.story.log(w, per_account.any_of(m.acct, leave, n), "member left",
                     lambda i: "a committee member left and was replaced")
 
 
