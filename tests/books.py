@@ -83,6 +83,8 @@ def assert_conserved(model: ABXModel, start: Start) -> None:
     assert np.array_equal(a.m_start, np.cumsum(a.m_count) - a.m_count), f"week {week}: committee starts"
     influence = np.bincount(m.acct, m.influence, n)
     assert np.allclose(influence, 1.0, atol=1e-5), f"week {week}: committee influence sums {influence.min()}"
+    reach = np.stack([np.bincount(m.acct, row, n) for row in m.reach])
+    assert np.array_equal(a.reach_count, reach), f"week {week}: reach counts out of step with the members' reach"
 
 
 def run_checked(model: ABXModel) -> ABXModel:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.core import per_account
+from sim.core.mechanisms import delivery
 
 N = 300
 
@@ -41,3 +42,45 @@ def test_a_threshold_is_compared_in_float32_as_numpy_compares_it():
     at = np.array([np.float32(0.7), np.nextafter(np.float32(0.7), np.float32(0))], np.float32)
     assert at.astype(np.float64)[0] < 0.7 and (at >= 0.7).tolist() == [True, False]
     assert per_account.any_at_least(np.array([0, 1]), at, 0.7, 2).tolist() == [True, False]
+
+
+# ------------------------------------------------------------------------------ touch delivery
+def touch_setup(n: int = 20_000, claim: float = 0.0):
+    """``n`` one-member accounts reached on ads and email only, no sales, no self-service."""
+    rate = np.zeros((n, 5), np.float32)
+    rate[:, 0], rate[:, 1] = 0.2, 0.3  # 0.5 touches a week
+    reach = np.zeros((5, n), bool)
+    reach[:2] = True
+    sales = delivery.SalesReach(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.float32), 1.0)
+    seen = delivery.Perception(np.full(n, claim, np.float32), np.zeros(n, np.float32), np.full(n, 0.5, np.float32), 4.0)
+    return rate, reach, np.arange(n), sales, np.zeros(n, bool), seen
+
+
+def draw(setup, seed=0):
+    rate, reach, acct, sales, self_serve, seen = setup
+    return delivery.draw_touches(rate, reach, acct, sales, self_serve, seen, np.array([0.25, 0.5, 1.5, 1, 2]),
+                                 np.random.default_rng(seed), np.random.default_rng(seed + 1))
+
+
+def test_touches_are_poisson_draws_in_member_order_with_the_planned_mean():
+    setup = touch_setup()
+    idx, count, effect, ads, theater = draw(setup)
+    full = np.zeros(20_000)
+    full[idx] = count
+    # The same draws numpy makes for the members with a positive rate, in member order.
+    assert np.array_equal(full, np.random.default_rng(0).poisson(np.full(20_000, 0.5, np.float32)))
+    assert full.mean() == pytest.approx(0.5, abs=0.02) and full.var() == pytest.approx(0.5, abs=0.03)  # se ~0.005
+    assert np.allclose(effect, (0.2 * 0.25 + 0.3 * 0.5) / 0.5) and np.allclose(ads, 0.4)
+    assert not theater.any()  # nothing claimed, nothing superficial
+
+
+def test_theater_is_a_binomial_share_of_marketing_touches_and_self_service_is_one_touch():
+    rate, reach, acct, sales, self_serve, seen = touch_setup(claim=0.5)
+    self_serve[:100], rate[:100] = True, 0.0  # found content on their own, nothing planned
+    idx, count, _, _, theater = draw((rate, reach, acct, sales, self_serve, seen), seed=3)
+    organic = idx < 100
+    assert np.array_equal(idx[organic], np.arange(100)) and (count[organic] == 1).all()
+    assert not theater[organic].any() and (theater <= count).all()
+    p = 1 - np.exp(-4.0 * 0.5 * (0.5 + 0.5))  # p_superficial: claim 0.5, depth 0, skepticism 0.5
+    paid = ~organic
+    assert theater[paid].sum() / count[paid].sum() == pytest.approx(p, abs=0.02)

@@ -312,13 +312,19 @@ def test_marketing_delivery_never_overspends_and_thins_research_when_short():
     rate = np.tile(np.array([1.0, 1.0, 0.1, 0.05, 0.0], f32), (n, 1))
     depth = np.full(n, 0.8, f32)
     v = VendorConfig()
-    rich = deliver_marketing(rate.copy(), reach, acct, depth, v, 1e9)
+    reach_count = np.stack([np.bincount(acct, row, n) for row in reach]).astype(np.int32)
+    rich = deliver_marketing(rate.copy(), reach_count, depth, v, 1e9)
     assert rich.budget_share == 1.0 and np.allclose(rich.depth, depth)
+    # Each account gets its rate on every reachable member: the touches and their cost add up.
+    expected = rate.T * reach_count
+    assert np.allclose(rich.account_touches, expected) and np.allclose(rich.marketing_touches, expected.sum(axis=0))
+    assert np.allclose(rich.channel_spend, expected.sum(axis=1) * v.channel_cost_usd)
     planned = rich.program_cost.sum()
-    poor = deliver_marketing(rate.copy(), reach, acct, depth, v, planned / 4)
+    assert planned == pytest.approx(rich.channel_spend.sum() + rich.research_spend)
+    poor = deliver_marketing(rate.copy(), reach_count, depth, v, planned / 4)
     assert poor.budget_share == pytest.approx(0.25)
     assert poor.program_cost.sum() == pytest.approx(planned / 4, rel=1e-5)
-    assert np.allclose(poor.depth, depth * 0.5)
+    assert np.allclose(poor.depth, depth * 0.5) and np.allclose(poor.rate, rate * 0.25)
 
 
 def test_collisions_need_two_teams_and_match_the_binomial_mean():

@@ -132,6 +132,8 @@ class Accounts(Table):
                                        "trait: the account's chance of leaving at a renewal at average health")
     m_start: np.ndarray = var("int64", DRAWN, "member index", "first member of the committee")
     m_count: np.ndarray = var("int64", DRAWN, "members", "committee size")
+    reach_count: np.ndarray = var("int32", DRAWN, "members", "committee members each marketing channel reaches "
+                                  "(kept in step with the members' reach)", rows="channel")
     in_market: np.ndarray = var("bool", DRAWN, "flag", "inside a buying window")
     ti_window_end: np.ndarray = var("int32", DRAWN, "week", "week the current buying window closes")
     intent_obs: np.ndarray = var("float32", 0.0, "0-1", "observed intent: exponential average of seen research")

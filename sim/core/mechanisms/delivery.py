@@ -15,6 +15,7 @@ import numpy as np
 from sim.core import constants as k
 from sim.core import per_account
 from sim.core.config import Channel, VendorConfig
+from sim.core.mechanisms import members as mem
 
 RESEARCH_COST_EXPONENT = 2
 """Exponent of research depth in its cost (cost grows as ``depth ** RESEARCH_COST_EXPONENT``): deep
@@ -24,9 +25,11 @@ level the calibrated ``research_usd_year`` sets (the cost at depth 1, CAL-4.1)."
 
 @dataclass
 class Delivery:
-    """What the vendor delivers this week (member arrays [M], account arrays [N])."""
+    """What the marketing program delivers this week (account arrays [N], channel arrays [C])."""
 
-    expected: np.ndarray  # float32 [C, M] expected marketing touches per channel per member
+    rate: np.ndarray  # float32 [N, C] expected touches per reachable member, per account and channel
+    account_touches: np.ndarray  # float64 [C, N] expected marketing touches per channel and account
+    marketing_touches: np.ndarray  # float64 [N] expected marketing touches per account, all channels
     depth: np.ndarray  # float32 [N] research depth actually paid for
     budget_share: float  # share of the planned program the budget paid for
     program_cost: np.ndarray  # float64 [N] channel + research spend per account this week
@@ -54,89 +57,142 @@ def depth_scale(share: float) -> np.float64:
     return np.float64(share) ** (1.0 / RESEARCH_COST_EXPONENT)
 
 
-def deliver_marketing(mkt_rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, depth: np.ndarray,
-                      v: VendorConfig, budget_week: float, research_cost_share: float = 1.0) -> Delivery:
+def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.ndarray, v: VendorConfig,
+                      budget_week: float, research_cost_share: float = 1.0) -> Delivery:
     """Scale the planned marketing program to the executive's hours and the weekly budget.
 
-    ``research_cost_share`` is the share of the per-account research cost paid (shared research).
+    ``mkt_rate`` [N, C] is the planned touches per reachable member, ``reach_count`` [C, N] how many
+    members of each account each channel reaches; ``research_cost_share`` is
+    the share of the per-account research cost paid (shared research). Everything is per account:
+    a member's touches are its account's rate on the channels that reach it.
 
     When the budget falls short every channel is scaled by the same share, and research depth by
     :func:`depth_scale` of it, its square root (cost grows as ``depth ** RESEARCH_COST_EXPONENT``):
     personalization gets shallower while its claim stays, which is how an over-stretched program
     slides into theater.
     """
-    n = len(depth)
-    expected = _member_program(mkt_rate, acct, reach)
+    cost = np.asarray(v.channel_cost_usd, dtype=np.float64)
+    planned = _planned_touches(mkt_rate, reach_count)  # [C]
+    scale = np.ones(len(cost))
     exec_cap = v.exec_hours_week / v.exec_hours_per_play
-    exec_planned = float(expected[Channel.EXECUTIVE].sum())
-    if exec_planned > exec_cap:
-        expected[Channel.EXECUTIVE] *= exec_cap / exec_planned
-    cost = np.asarray(v.channel_cost_usd, dtype=np.float32)
-    member_cost = cost @ expected
+    if planned[Channel.EXECUTIVE] > exec_cap:
+        scale[Channel.EXECUTIVE] = exec_cap / planned[Channel.EXECUTIVE]
     research = research_cost_week(depth, v.research_usd_year * research_cost_share)
-    share = budget_share(float(member_cost.sum()) + float(research.sum()), budget_week)
-    if share < 1.0:
-        expected *= np.float32(share)
-    program = (per_account.total(acct, member_cost, n) + research) * share
+    share = budget_share(float(cost @ (planned * scale)) + float(research.sum()), budget_week)
+    scale *= share
+    rate, touches, marketing, program = _delivered_program(mkt_rate, reach_count, scale, cost)
     return Delivery(
-        expected=expected,
-        depth=(depth * depth_scale(share)).astype(np.float32), budget_share=share, program_cost=program,
-        channel_spend=expected.sum(axis=1).astype(np.float64) * cost, research_spend=float(research.sum()) * share,
+        rate=rate, account_touches=touches, marketing_touches=marketing,
+        depth=(depth * depth_scale(share)).astype(np.float32), budget_share=share,
+        program_cost=program + research * share, channel_spend=touches.sum(axis=1) * cost,
+        research_spend=float(research.sum()) * share,
     )
 
 
 @per_account.jit
-def _member_program(mkt_rate, acct, reach):  # type: ignore[no-untyped-def]
-    """Expected marketing touches per channel and member, float32 [C, M]: the account's planned
-    rate on the channel where the member is reachable on it, else 0."""
-    expected = np.empty(reach.shape, np.float32)
-    for c in range(reach.shape[0]):  # channel by channel: contiguous rows, no branches (fast)
-        for i in range(acct.shape[0]):
-            expected[c, i] = mkt_rate[acct[i], c] * np.float32(reach[c, i])
-    return expected
-
-
-def member_rates(expected: np.ndarray, acct: np.ndarray, key: np.ndarray, sdr_work: np.ndarray,
-                 cs_work: np.ndarray, ae_effort: np.ndarray, n_accounts: int) -> MemberRates:
-    """Each member's expected touches this week, from marketing and from sales, in one pass.
-
-    Marketing: the sum over channels of ``expected`` [C, M]. Sales: a key contact (``key``) hears
-    from the SDR and from CS when either team works the account (their conversations add up), and
-    every member from the AE at ``AE_REACH_PER_WEEK * ae_effort`` (:mod:`sim.core.constants`).
-    Also the account totals the ledger and the team count need: touches per channel and in all.
-    """
-    return MemberRates(*_member_rates(expected, acct, key, sdr_work, cs_work, ae_effort,
-                                      np.float32(k.AE_REACH_PER_WEEK), n_accounts))
-
-
-@dataclass
-class MemberRates:
-    """Expected touches this week: per member [M] and per account."""
-
-    marketing: np.ndarray  # float32 [M]
-    sales: np.ndarray  # float32 [M]
-    account_channel: np.ndarray  # float64 [C, N] marketing touches per channel and account
-    account: np.ndarray  # float64 [N] marketing touches per account
+def _planned_touches(mkt_rate, reach_count):  # type: ignore[no-untyped-def]
+    """Touches the plan asks for per channel, float64 [C]: rate per reachable member times members reached."""
+    planned = np.zeros(mkt_rate.shape[1])
+    for a in range(mkt_rate.shape[0]):
+        for c in range(mkt_rate.shape[1]):
+            planned[c] += mkt_rate[a, c] * reach_count[c, a]
+    return planned
 
 
 @per_account.jit
-def _member_rates(expected, acct, key, sdr_work, cs_work, ae_effort, ae_reach, n_accounts):  # type: ignore[no-untyped-def]
-    """:func:`member_rates`, in float32 per member and float64 per account, in numpy's order
-    (channel by channel, as numpy sums over the leading axis; members in index order)."""
-    n_channels, m = expected.shape
-    marketing, sales = expected[0].copy(), np.empty(m, np.float32)
-    per_channel = np.zeros((n_channels, n_accounts))
-    for c in range(n_channels):
-        for i in range(m):
-            if c:
-                marketing[i] += expected[c, i]
-            per_channel[c, acct[i]] += expected[c, i]
-    per_account_ = np.zeros(n_accounts)
+def _delivered_program(mkt_rate, reach_count, scale, cost):  # type: ignore[no-untyped-def]
+    """The program scaled to what is delivered: the rate per reachable member (float32 [N, C]),
+    touches per channel and account (float64 [C, N]), and per account all touches and their cost [N]."""
+    n, n_channels = mkt_rate.shape
+    rate, touches = np.empty((n, n_channels), np.float32), np.empty((n_channels, n))
+    marketing, program = np.zeros(n), np.zeros(n)
+    for a in range(n):
+        for c in range(n_channels):
+            rate[a, c] = mkt_rate[a, c] * scale[c]
+            touches[c, a] = mkt_rate[a, c] * scale[c] * reach_count[c, a]
+            marketing[a] += touches[c, a]
+            program[a] += cost[c] * touches[c, a]
+    return rate, touches, marketing, program
+
+
+def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: SalesReach, self_serve: np.ndarray,
+                 perception: Perception, effect: np.ndarray, touch_rng: np.random.Generator,
+                 theater_rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """This week's touches of every member, and which of them are seen as superficial.
+
+    A member's expected touches are marketing's (``rate`` [N, C] of its account on the channels
+    ``reach`` [C, M] that reach it) plus sales' (:class:`SalesReach`); the count is Poisson with
+    that mean (drawn only where it is positive, in member order, from ``touch_rng``), plus the one
+    touch a member who found content on their own (``self_serve``) served themselves. A touched
+    member sees each marketing touch as superficial with ``p_superficial`` of the account's claim
+    and paid depth and the member's skepticism (:func:`sim.core.mechanisms.members.p_superficial`),
+    drawn binomially from ``theater_rng``; sales and self-served touches are never theater.
+
+    Returns, for the touched members only: their indices, touch counts, mean effect per touch (the
+    channel effects ``effect`` [C], ``sales_touch_effect`` and ``SELF_SERVE_EFFECT`` weighted by the
+    expected touches), the share of touches that were ads, and the theater counts.
+    """
+    return _draw_touches(rate, reach, acct, sales.key, sales.sdr_work, sales.cs_work, sales.ae_effort,
+                         np.float32(k.AE_REACH_PER_WEEK), self_serve, perception.claim, perception.depth,
+                         perception.skepticism, perception.sensitivity, effect.astype(np.float32),
+                         np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), touch_rng, theater_rng)
+
+
+@dataclass
+class SalesReach:
+    """Who sales talks to this week: a key contact (``key`` [M]) hears from the SDR and from CS when
+    either works the account (their conversations add up), every member from the AE at
+    ``AE_REACH_PER_WEEK * ae_effort`` (:mod:`sim.core.constants`)."""
+
+    key: np.ndarray  # bool [M]
+    sdr_work: np.ndarray  # bool [N]
+    cs_work: np.ndarray  # bool [N]
+    ae_effort: np.ndarray  # float32 [N]
+    touch_effect: float  # dose of a sales touch
+
+
+@dataclass
+class Perception:
+    """What decides whether a touch is seen as theater: per account the personalization claimed and
+    the research depth paid (float32 [N]), per member skepticism (float32 [M])."""
+
+    claim: np.ndarray
+    depth: np.ndarray
+    skepticism: np.ndarray
+    sensitivity: float  # theater_sensitivity
+
+
+@per_account.jit
+def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, claim, depth,
+                  skepticism, sensitivity, effect, sales_effect, self_effect, touch_rng, theater_rng):  # type: ignore[no-untyped-def]
+    """:func:`draw_touches` in one pass over members (float32 per member, as the arrays are)."""
+    n_channels, m = reach.shape
+    idx = np.empty(m, np.int64)
+    count, dose, ads, theater = (np.empty(m, np.float32), np.empty(m, np.float32), np.empty(m, np.float32),
+                                 np.zeros(m, np.float32))
+    k = 0
     for i in range(m):
         a = acct[i]
-        per_account_[a] += marketing[i]
-        sales[i] = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * np.float32(key[i]) + ae_reach * ae_effort[a]
-    return marketing, sales, per_channel, per_account_
+        marketing, weighted = np.float32(0), np.float32(0)
+        for c in range(n_channels):
+            expected = rate[a, c] * np.float32(reach[c, i])
+            marketing += expected
+            weighted += effect[c] * expected
+        sales = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * np.float32(key[i]) + ae_reach * ae_effort[a]
+        n = touch_rng.poisson(marketing + sales) if marketing + sales > 0 else 0
+        organic = np.float32(self_serve[i])
+        n += self_serve[i]
+        if n == 0:
+            continue
+        total = marketing + sales + organic
+        idx[k], count[k] = i, n
+        dose[k] = (weighted + sales * sales_effect + organic * self_effect) / total
+        ads[k] = rate[a, 0] * np.float32(reach[0, i]) / total
+        p = mem.p_superficial_one(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
+        if p > 0:
+            theater[k] = theater_rng.binomial(n, p)
+        k += 1
+    return idx[:k].copy(), count[:k].copy(), dose[:k].copy(), ads[:k].copy(), theater[:k].copy()
 
 
 def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:

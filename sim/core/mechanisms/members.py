@@ -58,7 +58,11 @@ def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, 
     0.0
     """
     gap = np.maximum(claim - depth, 0.0)
-    return (1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))).astype(np.float32)
+    return 1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))
+
+
+#: :func:`p_superficial` compiled for single touches, as the delivery loop draws them.
+p_superficial_one = per_account.jit(p_superficial)
 
 
 def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:

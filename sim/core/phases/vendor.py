@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
-from sim.core.config import CHANNELS, TIERS, Channel
+from sim.core.config import CHANNELS, TIERS
 from sim.core.mechanisms import delivery
-from sim.core.mechanisms import members as mem
 from sim.core.state import Play, Stage
 from sim.core.week import Touches, Week
 
@@ -47,52 +46,30 @@ def deliver(model: ABXModel, week: Week) -> None:
     ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
     week.ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
 
-    d = delivery.deliver_marketing(plan.mkt_rate, m.reach, m.acct, treat.depth, v,
-                                   v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
-    rates = delivery.member_rates(d.expected, m.acct, m.seat < k.KEY_CONTACT_SEATS, week.sdr_work, week.cs_work,
-                                  week.ae_effort, n)
-    mkt_rate, sales_rate = rates.marketing, rates.sales
-    # Poisson touches, plus the one touch a member who found content on their own served themselves.
-    # Drawn only where the rate is positive: numpy draws nothing for a zero rate, so the draws are
-    # the same as for every member, at a fraction of the cost.
-    rate = mkt_rate + sales_rate
-    planned = np.flatnonzero(rate)
-    touches = week.self_serve.astype(np.int64)
-    touches[planned] += model.stream("touch_delivery").poisson(rate[planned])
-    # Everything below concerns only the members touched this week (most are not).
-    idx = np.flatnonzero(touches)
-    count = touches[idx].astype(np.float32)
-    organic = week.self_serve[idx].astype(np.float32)
-    total = mkt_rate[idx] + sales_rate[idx] + organic
-    effect = np.asarray(v.channel_effect, dtype=np.float32)
-    acct = m.acct[idx]
-    p_sup = mem.p_superficial(treat.claim[acct], d.depth[acct], m.skepticism[idx],
-                              model.cfg.market.buyers.theater_sensitivity) * (mkt_rate[idx] / total)
-    theater = np.zeros(len(idx), np.float32)
-    hit = p_sup > 0
-    theater[hit] = model.stream("theater").binomial(count[hit].astype(np.int64), p_sup[hit])
-
-    mkt_acct = rates.account
+    d = delivery.deliver_marketing(plan.mkt_rate, a.reach_count, treat.depth,
+                                   v, v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
+    sales = delivery.SalesReach(m.seat < k.KEY_CONTACT_SEATS, week.sdr_work, week.cs_work, week.ae_effort,
+                                v.sales_touch_effect)
+    seen = delivery.Perception(treat.claim, d.depth, m.skepticism, model.cfg.market.buyers.theater_sensitivity)
+    idx, count, effect, ads_share, theater = delivery.draw_touches(
+        d.rate, m.reach, m.acct, sales, week.self_serve, seen, np.asarray(v.channel_effect),
+        model.stream("touch_delivery"), model.stream("theater"))
+    mkt_acct = d.marketing_touches
     marketing_team = (mkt_acct >= k.MARKETING_TEAM_TOUCHES).astype(np.int64)
     n_teams = marketing_team + week.sdr_work + (week.ae_effort > 0) + week.cs_work
-    t = Touches(
-        idx=idx, count=count,
-        effect=(effect @ d.expected[:, idx] + sales_rate[idx] * np.float32(v.sales_touch_effect)
-                + organic * np.float32(k.SELF_SERVE_EFFECT)) / total,
-        ads_share=d.expected[Channel.ADS, idx] / total, theater=theater,
-        collisions=delivery.collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent,
-                                       model.stream("collisions")),
-    )
+    t = Touches(idx=idx, count=count, effect=effect, ads_share=ads_share, theater=theater,
+                collisions=delivery.collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent,
+                                               model.stream("collisions")))
     week.touches, week.depth_paid = t, d.depth
     touched_acct = np.zeros(n, dtype=bool)
-    touched_acct[acct] = True
+    touched_acct[m.acct[idx]] = True
     a.touched |= touched_acct
     a.ti_marketing[mkt_acct > k.MARKETING_TOUCHED] = w
-    _record_delivery(model, week, d, rates)
+    _record_delivery(model, week, d)
     model.story.log(w, touched_acct, "touches", lambda i: _touch_detail(model, i, t))
 
 
-def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery, rates: delivery.MemberRates) -> None:
+def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
     """Book the week's touches, plays and spend (by channel, tier, team, research and intent data)."""
     a, v, rec, t, plan = model.accounts, model.cfg.vendor, model.recorder, week.touches, week.plan
     rec.add("touches", float(t.count.sum()))
@@ -120,7 +97,7 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery, rates: d
         led = model.ledger
         led.spend_tier += spend_tier
         led.spend_channel += d.channel_spend
-        led.touches += rates.account_channel
+        led.touches += d.account_touches
     plays = np.bincount(plan.play, minlength=len(Play))
     for p in Play:
         if p != Play.NONE:

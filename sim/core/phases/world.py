@@ -42,7 +42,9 @@ def world_turns(model: ABXModel, week: Week) -> None:
     leave = market.member_turnover(rng.random(model.n_members), market.weekly_probability(mc.buyers.p_turnover_year))
     idx = np.flatnonzero(leave)
     if len(idx):
-        m.reach[:, idx] = market.draw_reach(m.role[idx], np.asarray(model.cfg.vendor.channel_reach, np.float32), rng)
+        new_reach = market.draw_reach(m.role[idx], np.asarray(model.cfg.vendor.channel_reach, np.float32), rng)
+        np.add.at(a.reach_count, (slice(None), m.acct[idx]), new_reach.astype(np.int32) - m.reach[:, idx])
+        m.reach[:, idx] = new_reach
         m.skepticism[idx] = market.draw_skepticism(m.role[idx], mc.buyers.skepticism_mean, rng)
         for arr in (m.awareness, m.engagement, m.opinion, m.fatigue):
             arr[idx] = 0.0
