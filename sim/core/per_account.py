@@ -6,18 +6,14 @@ and weights to new arrays on every call; these loops read them in place, in one 
 
 Each function computes exactly what its numpy form computes, in the same order (a float64
 running sum per account, members in index order), so results are bit-identical to
-``np.bincount``; ``tests/test_kernels.py`` checks it. Compiled code is cached next to this file,
-so only the first run on a machine pays the compilation.
+``np.bincount``; ``tests/test_kernels.py`` checks it (compiled as :mod:`sim.core.compiled` says).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-#: How every kernel of the model is compiled: cached on disk, without the GIL, no bounds checks
-#: (indices come from the model's own state, whose invariants the tests check).
-jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+from sim.core.compiled import jit
 
 
 @jit

@@ -47,7 +47,7 @@ class Week:
     sdr_work: np.ndarray = field(init=False)  # delivery -> committees, funnel: SDRs work the account [N]
     cs_work: np.ndarray = field(init=False)  # delivery -> customers: CS reaches out [N]
     ae_effort: np.ndarray = field(init=False)  # delivery -> deals: AE effort on the open deal, 0-1 [N]
-    new_mql: np.ndarray = field(init=False)  # response -> funnel: member became engaged this week [M]
+    new_mql: np.ndarray = field(init=False)  # response -> funnel: a member became engaged this week [N]
 
 
 @dataclass(frozen=True)

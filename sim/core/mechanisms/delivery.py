@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core import constants as k
-from sim.core import per_account
+from sim.core.compiled import jit
 from sim.core.config import Channel, VendorConfig
 from sim.core.mechanisms import members as mem
 
@@ -89,7 +89,7 @@ def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.n
     )
 
 
-@per_account.jit
+@jit
 def _planned_touches(mkt_rate, reach_count):  # type: ignore[no-untyped-def]
     """Touches the plan asks for per channel, float64 [C]: rate per reachable member times members reached."""
     planned = np.zeros(mkt_rate.shape[1])
@@ -99,7 +99,7 @@ def _planned_touches(mkt_rate, reach_count):  # type: ignore[no-untyped-def]
     return planned
 
 
-@per_account.jit
+@jit
 def _delivered_program(mkt_rate, reach_count, scale, cost):  # type: ignore[no-untyped-def]
     """The program scaled to what is delivered: the rate per reachable member (float32 [N, C]),
     touches per channel and account (float64 [C, N]), and per account all touches and their cost [N]."""
@@ -162,7 +162,7 @@ class Perception:
     sensitivity: float  # theater_sensitivity
 
 
-@per_account.jit
+@jit
 def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, claim, depth,
                   skepticism, sensitivity, effect, sales_effect, self_effect, touch_rng, theater_rng):  # type: ignore[no-untyped-def]
     """:func:`draw_touches` in one pass over members (float32 per member, as the arrays are)."""
@@ -188,7 +188,7 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         idx[k], count[k] = i, n
         dose[k] = (weighted + sales * sales_effect + organic * self_effect) / total
         ads[k] = rate[a, 0] * np.float32(reach[0, i]) / total
-        p = mem.p_superficial_one(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
+        p = mem.p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
         if p > 0:
             theater[k] = theater_rng.binomial(n, p)
         k += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import per_account
+from sim.core.compiled import jit, jitable
 from sim.core.config import BuyerConfig
 
 REL_THEATER_NO_SKEPTICISM = 0.5
@@ -47,6 +47,7 @@ def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, in
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
+@jitable  # the delivery loop draws theater touch by touch
 def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, sensitivity: float) -> np.ndarray:
     """Chance a touch is perceived as superficial personalization (theater), 0-1.
 
@@ -59,10 +60,6 @@ def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, 
     """
     gap = np.maximum(claim - depth, 0.0)
     return 1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))
-
-
-#: :func:`p_superficial` compiled for single touches, as the delivery loop draws them.
-p_superficial_one = per_account.jit(p_superficial)
 
 
 def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:
@@ -145,7 +142,7 @@ def decay(awareness: np.ndarray, engagement: np.ndarray, trust: np.ndarray, fati
                   f32(b.trust_reversion_week), f32(b.trust_baseline), f32(1.0 - b.fatigue_recovery_week))
 
 
-@per_account.jit
+@jit
 def _decay(awareness, engagement, trust, fatigue, extra, acct, keep_aware, keep_engaged, revert, baseline,
            keep_fatigue):  # type: ignore[no-untyped-def]
     """:func:`decay` in one pass over members, in float32 as numpy computes it."""
@@ -166,7 +163,7 @@ def account_mean(values: np.ndarray, weights: np.ndarray, acct: np.ndarray, n_ac
     return np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
 
 
-@per_account.jit
+@jit
 def _weighted_sums(values, weights, acct, n_accounts):  # type: ignore[no-untyped-def]
     """Per account, float64: the sum of the weights and the sum of ``weights * values``."""
     w, s = np.zeros(n_accounts), np.zeros(n_accounts)
@@ -189,7 +186,7 @@ def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.nd
     return _toward(opinion, mean, capped, acct)
 
 
-@per_account.jit
+@jit
 def _spread_weights(engagement, influence, unengaged):  # type: ignore[no-untyped-def]
     """``influence * (unengaged + engagement)`` per member, float32."""
     w = np.empty(engagement.shape[0], np.float32)
@@ -198,7 +195,7 @@ def _spread_weights(engagement, influence, unengaged):  # type: ignore[no-untype
     return w
 
 
-@per_account.jit
+@jit
 def _toward(values, target, rate, acct):  # type: ignore[no-untyped-def]
     """Each member's value moved ``rate`` of the way to its account's target (float64, stored float32)."""
     out = np.empty(values.shape[0], np.float32)
@@ -217,7 +214,7 @@ def committee_view(engagement: np.ndarray, opinion: np.ndarray, influence: np.nd
     return np.clip(coverage, 0, 1).astype(np.float32), support.astype(np.float32)
 
 
-@per_account.jit
+@jit
 def _engaged_influence(engagement, influence, threshold):  # type: ignore[no-untyped-def]
     """A member's influence if engaged (``engagement >= threshold``, compared in float32), else 0."""
     out = np.zeros(engagement.shape[0], np.float32)

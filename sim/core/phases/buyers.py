@@ -32,12 +32,13 @@ def respond(model: ABXModel, week: Week) -> None:
     clicks = t.count * t.ads_share * np.float32(model.cfg.vendor.ad_ctr) * rel * recept
     model.recorder.add("clicks", float(clicks.sum()))
     model.recorder.add("impressions", float((t.count * t.ads_share).sum()))
-    week.new_mql = np.zeros(model.n_members, dtype=bool)
-    week.new_mql[i] = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
-    model.recorder.add("mqls", int(week.new_mql.sum()))
+    new_mql = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
+    mqls = per_account.total(acct, new_mql, model.n_accounts)
+    model.recorder.add("mqls", int(new_mql.sum()))
+    week.new_mql = mqls > 0
     if model.ledger is not None:
         model.ledger.clicks += per_account.total(acct, clicks, model.n_accounts)
-        model.ledger.mqls += per_account.total(acct, week.new_mql[i], model.n_accounts)
+        model.ledger.mqls += mqls
 
 
 def deliberate(model: ABXModel, week: Week) -> None:

@@ -33,9 +33,8 @@ def qualify(model: ABXModel, week: Week) -> None:
                     lambda i: f"{Stage(old[i]).name.lower()} -> {Stage(derived[i]).name.lower()}")
     a.stage = np.where(prospect, derived, a.stage).astype(np.int8)
     a.ti_mqa[became_mqa] = w
-    new_mql = per_account.any_of(m.acct, week.new_mql, n)
     recent = deals.recently_decided(a.ti_close, w)
-    new_lead = prospect & ~a.lead & ~recent & (became_mqa | new_mql)
+    new_lead = prospect & ~a.lead & ~recent & (became_mqa | week.new_mql)
     a.lead |= new_lead
     a.ti_first_signal[new_lead & (a.ti_first_signal == NEVER)] = w
     rec.add("mqas", int(became_mqa.sum()))
