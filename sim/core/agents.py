@@ -2,9 +2,10 @@
 
 The model's state lives in numpy arrays (:mod:`sim.core.state`) and every mechanism updates all
 agents at once; these agents read and show one row, so the model can be inspected with Mesa's
-tools (``model.agents_by_type``, ``AgentSet.select``/``agg``, SolaraViz). Account and team agents
-exist from the start; member agents are created per committee the first time they are asked
-for (``account.committee``), because a market can hold half a million members.
+tools (``model.agents_by_type``, ``AgentSet.select``/``agg``, SolaraViz). Team agents exist from
+the start; account agents are created the first time ``model.account_agents`` is read, and member
+agents per committee the first time they are asked for (``account.committee``), because a market
+can hold a million accounts and seven million members.
 """
 
 from __future__ import annotations
@@ -156,8 +157,13 @@ class VendorTeam(mesa.Agent):
 
 
 def create_agents(model: ABXModel) -> None:
-    """Create the account and team agents (members come lazily, per committee)."""
-    model.account_agents = mesa.agent.AgentSet(
-        [AccountAgent(model, i) for i in range(model.n_accounts)], random=model.random)
+    """Create the team agents (accounts come on first use of ``model.account_agents``, members per
+    committee)."""
     model.teams = mesa.agent.AgentSet([VendorTeam(model, t) for t in Team], random=model.random)
+
+
+def account_agents(model: ABXModel) -> mesa.agent.AgentSet:
+    """An agent for every account (a Python object each: about 340 bytes and 3 us, which a market of a
+    million accounts would pay on every run, so they are made when first asked for)."""
+    return mesa.agent.AgentSet([AccountAgent(model, i) for i in range(model.n_accounts)], random=model.random)
 

@@ -9,6 +9,7 @@ random streams (:mod:`sim.core.streams`), the recorder and the stories.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ import numpy as np
 from mesa.time import Schedule
 from omegaconf import DictConfig
 
-from sim.core.agents import create_agents
+from sim.core.agents import account_agents, create_agents
 from sim.core.config import SEGMENTS, TIERS, Config
 from sim.core.diagnostics import diagnose
 from sim.core.mechanisms import market
@@ -133,6 +134,11 @@ class ABXModel(mesa.Model):
         starts, counts = a.m_start[accounts], a.m_count[accounts]
         offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
         return np.repeat(starts, counts) + offsets
+
+    @functools.cached_property
+    def account_agents(self) -> mesa.agent.AgentSet:
+        """A Mesa agent for every account (:class:`~sim.core.agents.AccountAgent`), made on first use."""
+        return account_agents(self)
 
     def csm_headcount(self) -> int:
         """Customer-success heads this week: ``n_csm``, or enough for the book if CS hires to it."""
