@@ -313,11 +313,12 @@ def test_marketing_delivery_never_overspends_and_thins_research_when_short():
     depth = np.full(n, 0.8, f32)
     v = VendorConfig()
     reach_count = np.stack([np.bincount(acct, row, n) for row in reach]).astype(np.int32)
-    rich = deliver_marketing(rate.copy(), reach_count, depth, v, 1e9)
+    ledger = np.ones((5, n))
+    rich = deliver_marketing(rate.copy(), reach_count, depth, v, 1e9, ledger=ledger)
     assert rich.budget_share == 1.0 and np.allclose(rich.depth, depth)
     # Each account gets its rate on every reachable member: the touches and their cost add up.
     expected = rate.T * reach_count
-    assert np.allclose(rich.account_touches, expected) and np.allclose(rich.marketing_touches, expected.sum(axis=0))
+    assert np.allclose(ledger, 1 + expected) and np.allclose(rich.marketing_touches, expected.sum(axis=0))
     assert np.allclose(rich.channel_spend, expected.sum(axis=1) * v.channel_cost_usd)
     planned = rich.program_cost.sum()
     assert planned == pytest.approx(rich.channel_spend.sum() + rich.research_spend)

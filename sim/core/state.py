@@ -132,7 +132,7 @@ class Accounts(Table):
                                        "trait: the account's chance of leaving at a renewal at average health")
     m_start: np.ndarray = var("int64", DRAWN, "member index", "first member of the committee")
     m_count: np.ndarray = var("int64", DRAWN, "members", "committee size")
-    reach_count: np.ndarray = var("int32", DRAWN, "members", "committee members each marketing channel reaches "
+    reach_count: np.ndarray = var("int8", DRAWN, "members", "committee members each marketing channel reaches "
                                   "(kept in step with the members' reach)", rows="channel")
     in_market: np.ndarray = var("bool", DRAWN, "flag", "inside a buying window")
     ti_window_end: np.ndarray = var("int32", DRAWN, "week", "week the current buying window closes")
@@ -192,7 +192,7 @@ class Members(Table):
     opinion: np.ndarray = var("float32", DRAWN, "-1..1", "opinion of the vendor")
     trust: np.ndarray = var("float32", DRAWN, "0-1", "trust in the vendor")
     fatigue: np.ndarray = var("float32", 0.0, "0-1", "fatigue from touches")
-    ti_joined: np.ndarray = var("int32", 0, "week", "week the member joined (0 for the founding committee)")
+    ti_joined: np.ndarray = var("int16", 0, "week", "week the member joined (0 for the founding committee)")
 
     def __len__(self) -> int:
         return len(self.acct)

@@ -28,7 +28,6 @@ class Delivery:
     """What the marketing program delivers this week (account arrays [N], channel arrays [C])."""
 
     rate: np.ndarray  # float32 [N, C] expected touches per reachable member, per account and channel
-    account_touches: np.ndarray  # float64 [C, N] expected marketing touches per channel and account
     marketing_touches: np.ndarray  # float64 [N] expected marketing touches per account, all channels
     depth: np.ndarray  # float32 [N] research depth actually paid for
     budget_share: float  # share of the planned program the budget paid for
@@ -58,13 +57,15 @@ def depth_scale(share: float) -> np.float64:
 
 
 def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.ndarray, v: VendorConfig,
-                      budget_week: float, research_cost_share: float = 1.0) -> Delivery:
+                      budget_week: float, research_cost_share: float = 1.0,
+                      ledger: np.ndarray | None = None) -> Delivery:
     """Scale the planned marketing program to the executive's hours and the weekly budget.
 
     ``mkt_rate`` [N, C] is the planned touches per reachable member, ``reach_count`` [C, N] how many
     members of each account each channel reaches; ``research_cost_share`` is
     the share of the per-account research cost paid (shared research). Everything is per account:
-    a member's touches are its account's rate on the channels that reach it.
+    a member's touches are its account's rate on the channels that reach it. The touches per channel
+    and account are added to ``ledger`` [C, N] if one is given (the measurement policy's).
 
     When the budget falls short every channel is scaled by the same share, and research depth by
     :func:`depth_scale` of it, its square root (cost grows as ``depth ** RESEARCH_COST_EXPONENT``):
@@ -80,11 +81,11 @@ def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.n
     research = research_cost_week(depth, v.research_usd_year * research_cost_share)
     share = budget_share(float(cost @ (planned * scale)) + float(research.sum()), budget_week)
     scale *= share
-    rate, touches, marketing, program = _delivered_program(mkt_rate, reach_count, scale, cost)
+    rate, channel, marketing, program = _delivered_program(
+        mkt_rate, reach_count, scale, cost, np.zeros((0, 0)) if ledger is None else ledger)
     return Delivery(
-        rate=rate, account_touches=touches, marketing_touches=marketing,
-        depth=(depth * depth_scale(share)).astype(np.float32), budget_share=share,
-        program_cost=program + research * share, channel_spend=touches.sum(axis=1) * cost,
+        rate=rate, marketing_touches=marketing, depth=(depth * depth_scale(share)).astype(np.float32),
+        budget_share=share, program_cost=program + research * share, channel_spend=channel * cost,
         research_spend=float(research.sum()) * share,
     )
 
@@ -100,19 +101,23 @@ def _planned_touches(mkt_rate, reach_count):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _delivered_program(mkt_rate, reach_count, scale, cost):  # type: ignore[no-untyped-def]
-    """The program scaled to what is delivered: the rate per reachable member (float32 [N, C]),
-    touches per channel and account (float64 [C, N]), and per account all touches and their cost [N]."""
+def _delivered_program(mkt_rate, reach_count, scale, cost, ledger):  # type: ignore[no-untyped-def]
+    """The program scaled to what is delivered: the rate per reachable member (float32 [N, C]), the
+    touches per channel [C], and per account all touches and their cost [N]; each account's touches
+    per channel are added to ``ledger`` [C, N] unless it is empty."""
     n, n_channels = mkt_rate.shape
-    rate, touches = np.empty((n, n_channels), np.float32), np.empty((n_channels, n))
+    rate, channel = np.empty((n, n_channels), np.float32), np.zeros(n_channels)
     marketing, program = np.zeros(n), np.zeros(n)
     for a in range(n):
         for c in range(n_channels):
             rate[a, c] = mkt_rate[a, c] * scale[c]
-            touches[c, a] = mkt_rate[a, c] * scale[c] * reach_count[c, a]
-            marketing[a] += touches[c, a]
-            program[a] += cost[c] * touches[c, a]
-    return rate, touches, marketing, program
+            touches = mkt_rate[a, c] * scale[c] * reach_count[c, a]
+            channel[c] += touches
+            marketing[a] += touches
+            program[a] += cost[c] * touches
+            if ledger.shape[1]:
+                ledger[c, a] += touches
+    return rate, channel, marketing, program
 
 
 def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: SalesReach, self_serve: np.ndarray,
@@ -168,8 +173,8 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
     """:func:`draw_touches` in one pass over members (float32 per member, as the arrays are)."""
     n_channels, m = reach.shape
     idx = np.empty(m, np.int64)
-    count, dose, ads, theater = (np.empty(m, np.float32), np.empty(m, np.float32), np.empty(m, np.float32),
-                                 np.zeros(m, np.float32))
+    count, dose = np.empty(m, np.float32), np.empty(m, np.float32)
+    ads, theater = np.empty(m, np.float32), np.empty(m, np.float32)
     k = 0
     for i in range(m):
         a = acct[i]
@@ -189,10 +194,10 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         dose[k] = (weighted + sales * sales_effect + organic * self_effect) / total
         ads[k] = rate[a, 0] * np.float32(reach[0, i]) / total
         p = mem.p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
-        if p > 0:
-            theater[k] = theater_rng.binomial(n, p)
+        theater[k] = theater_rng.binomial(n, p) if p > 0 else 0
         k += 1
-    return idx[:k].copy(), count[:k].copy(), dose[:k].copy(), ads[:k].copy(), theater[:k].copy()
+    # Views, not copies: the pages beyond k were never written, so they take no memory.
+    return idx[:k], count[:k], dose[:k], ads[:k], theater[:k]
 
 
 def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core import per_account
+from sim.core.compiled import jit
 from sim.core.config import CHANNELS, ROLES, Channel, MarketConfig, VendorConfig
 from sim.core.state import NEVER, Accounts, Members, Stage
 
@@ -107,8 +108,11 @@ def committee_sizes(segment: np.ndarray, mean_by_segment: np.ndarray, rng: np.ra
 def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Whether each member can be reached on each channel, shape [C, M] (channel-major, so
     per-channel work runs over contiguous rows)."""
-    p = np.clip(channel_reach[:, None] * ROLE_REACH[role].T, 0.0, 1.0)
-    return rng.random(p.shape) < p
+    reach = np.empty((len(channel_reach), len(role)), dtype=bool)
+    # Row by row: the draws of rng.random(reach.shape), in a tenth of the memory.
+    for c, share in enumerate(channel_reach):
+        reach[c] = rng.random(len(role)) < np.clip(share * ROLE_REACH[role, c], 0.0, 1.0)
+    return reach
 
 
 def draw_skepticism(role: np.ndarray, mean: float, rng: np.random.Generator) -> np.ndarray:
@@ -174,9 +178,9 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     ti_contract_end = np.where(customer, rng.integers(1, contract + 1, n), NEVER)
     adoption = np.where(customer, rng.beta(*INSTALLED_ADOPTION_BETA, n), 0.0).astype(np.float32)
 
-    n_members = int(size.sum())
-    acct = np.repeat(np.arange(n, dtype=np.int32), size)
-    seat = np.arange(n_members) - m_start[acct]
+    n_members, f32 = int(size.sum()), np.float32  # member arrays are made float32 (a million accounts: 7M members)
+    acct = np.repeat(np.arange(n, dtype=np.int64), size)
+    seat = (np.arange(n_members) - m_start[acct]).astype(np.int16)
     role = ROLE_BY_SEAT[np.minimum(seat, len(ROLE_BY_SEAT) - 1)]
     raw_influence = ROLE_INFLUENCE[role] * np.exp(INFLUENCE_SIGMA * rng.standard_normal(n_members)).astype(np.float32)
     influence = (raw_influence / np.bincount(acct, raw_influence, n)[acct]).astype(np.float32)
@@ -199,10 +203,11 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     members = Members.create(
         n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,
         skepticism=skepticism,
-        awareness=np.where(is_cust, INSTALLED_AWARENESS, 0.0),
-        engagement=np.where(is_cust, INSTALLED_ENGAGEMENT, 0.0),
-        opinion=np.where(is_cust, np.clip(rng.normal(*INSTALLED_OPINION, n_members), -1, 1), 0.0),
-        trust=np.where(is_cust, min(m.buyers.trust_baseline + INSTALLED_TRUST_BONUS, 1.0), m.buyers.trust_baseline),
+        awareness=np.where(is_cust, f32(INSTALLED_AWARENESS), f32(0)),
+        engagement=np.where(is_cust, f32(INSTALLED_ENGAGEMENT), f32(0)),
+        opinion=np.where(is_cust, np.clip(rng.normal(*INSTALLED_OPINION, n_members), -1, 1).astype(f32), f32(0)),
+        trust=np.where(is_cust, f32(min(m.buyers.trust_baseline + INSTALLED_TRUST_BONUS, 1.0)),
+                       f32(m.buyers.trust_baseline)),
     )
     return accounts, members
 
@@ -241,11 +246,33 @@ def observe_intent(intent_obs: np.ndarray, researched: np.ndarray, u_seen: np.nd
     return (memory * intent_obs + (1.0 - memory) * seen).astype(np.float32)
 
 
-def self_serve(researching: np.ndarray, acct: np.ndarray, u: np.ndarray, p_week: float) -> np.ndarray:
-    """Members of researching, in-market accounts who find the vendor's content on their own."""
-    return researching[acct] & (u < p_week)
+def self_serve(researching: np.ndarray, acct: np.ndarray, rng: np.random.Generator, p_week: float) -> np.ndarray:
+    """Members of researching, in-market accounts who find the vendor's content on their own
+    (each member draws one uniform from ``rng`` whether or not the account researches, so the same
+    member gets the same number in every strategy: common random numbers)."""
+    return _self_serve(researching, acct, rng, p_week)
 
 
-def member_turnover(u: np.ndarray, p_week: float) -> np.ndarray:
-    """Members who leave this week (each replaced by a newcomer in the same seat)."""
-    return u < p_week
+@jit
+def _self_serve(researching, acct, rng, p_week):  # type: ignore[no-untyped-def]
+    """:func:`self_serve`, drawing as ``rng.random(len(acct))`` does, without holding the draws."""
+    out = np.empty(acct.shape[0], np.bool_)
+    for i in range(acct.shape[0]):
+        u = rng.random()
+        out[i] = researching[acct[i]] and u < p_week
+    return out
+
+
+def member_turnover(n_members: int, rng: np.random.Generator, p_week: float) -> np.ndarray:
+    """Members who leave this week (each replaced by a newcomer in the same seat): one uniform per
+    member below ``p_week``."""
+    return _below(n_members, rng, p_week)
+
+
+@jit
+def _below(n, rng, p):  # type: ignore[no-untyped-def]
+    """``rng.random(n) < p``, without holding the draws."""
+    out = np.empty(n, np.bool_)
+    for i in range(n):
+        out[i] = rng.random() < p
+    return out

@@ -53,7 +53,6 @@ def deliberate(model: ABXModel, week: Week) -> None:
     m.opinion = mem.spread_opinion(m.opinion, m.engagement, m.influence, m.acct, n, spread)
     waiting = a.lead & ~week.sdr_work
     extra = np.where(waiting, model.cfg.vendor.follow_up_latency_cost, 0.0).astype(np.float32)
-    m.awareness, m.engagement, m.trust, m.fatigue = mem.decay(m.awareness, m.engagement, m.trust, m.fatigue,
-                                                              extra, m.acct, b)
+    mem.decay(m.awareness, m.engagement, m.trust, m.fatigue, extra, m.acct, b)
     a.coverage, a.support = mem.committee_view(m.engagement, m.opinion, m.influence, m.acct, n,
                                                b.engaged_threshold)

@@ -46,8 +46,8 @@ def deliver(model: ABXModel, week: Week) -> None:
     ae_load = v.n_ae * v.ae_open_opps / max(int(open_opp.sum()), 1)
     week.ae_effort = np.where(open_opp, min(1.0, ae_load) * plan.ae_context, 0.0).astype(np.float32)
 
-    d = delivery.deliver_marketing(plan.mkt_rate, a.reach_count, treat.depth,
-                                   v, v.marketing_budget_usd_year / 52.0, treat.research_cost_share)
+    d = delivery.deliver_marketing(plan.mkt_rate, a.reach_count, treat.depth, v, v.marketing_budget_usd_year / 52.0,
+                                   treat.research_cost_share, None if model.ledger is None else model.ledger.touches)
     sales = delivery.SalesReach(m.seat < k.KEY_CONTACT_SEATS, week.sdr_work, week.cs_work, week.ae_effort,
                                 v.sales_touch_effect)
     seen = delivery.Perception(treat.claim, d.depth, m.skepticism, model.cfg.market.buyers.theater_sensitivity)
@@ -97,7 +97,6 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
         led = model.ledger
         led.spend_tier += spend_tier
         led.spend_channel += d.channel_spend
-        led.touches += d.account_touches
     plays = np.bincount(plan.play, minlength=len(Play))
     for p in Play:
         if p != Play.NONE:

@@ -36,15 +36,15 @@ def world_turns(model: ABXModel, week: Week) -> None:
     a.intent_obs = market.observe_intent(a.intent_obs, researched, draw("intent_observation").random(n),
                                          model.orchestration.intent_coverage())
     week.usage_shock = draw("usage_shocks").random(n) < k.USAGE_SHOCK_WEEK
-    week.self_serve = market.self_serve(a.in_market & researched, m.acct, draw("self_serve").random(model.n_members),
+    week.self_serve = market.self_serve(a.in_market & researched, m.acct, draw("self_serve"),
                                         mc.buyers.p_self_serve_week)
     rng = draw("turnover")  # who leaves, and their replacements' traits
-    leave = market.member_turnover(rng.random(model.n_members), market.weekly_probability(mc.buyers.p_turnover_year))
+    leave = market.member_turnover(model.n_members, rng, market.weekly_probability(mc.buyers.p_turnover_year))
     idx = np.flatnonzero(leave)
     if len(idx):
         new_reach = market.draw_reach(m.role[idx], np.asarray(model.cfg.vendor.channel_reach, np.float32), rng)
         for count, old, new in zip(a.reach_count, m.reach[:, idx], new_reach, strict=True):
-            np.add.at(count, m.acct[idx], new.astype(np.int32) - old)  # several may leave one account
+            np.add.at(count, m.acct[idx], new.astype(np.int8) - old)  # several may leave one account
         m.reach[:, idx] = new_reach
         m.skepticism[idx] = market.draw_skepticism(m.role[idx], mc.buyers.skepticism_mean, rng)
         for arr in (m.awareness, m.engagement, m.opinion, m.fatigue):
