@@ -148,10 +148,8 @@ def submodels_block() -> str:
         out += [f"#### 7.1.{number} {label}", "", f"Implemented by `{qualname(function)}`.", ""]
         if function.__doc__:
             out += [_doc(function), ""]
-        calls = list(dict.fromkeys(re.findall(rf"\b({'|'.join(_ALIASES)})\.(\w+)\(", source)))
         read = source
-        for alias, name in calls:
-            fn = getattr(_ALIASES[alias], name)
+        for fn in _mechanisms_called(source):
             out += [f"- `{qualname(fn)}`", "", _quote(_doc(fn)), ""]
             read += inspect.getsource(fn)
         params = _params_read(read)
@@ -162,6 +160,26 @@ def submodels_block() -> str:
         if used:
             out += ["Fixed constants: " + ", ".join(f"`{name}` = {fixed[name][1]}" for name in used) + ".", ""]
     return "\n".join(out)
+
+
+def _mechanisms_called(source: str) -> list[Callable]:
+    """The mechanism functions a phase's source calls (``mem.respond(``), then those they call in
+    turn, also through their module's private helpers (a compiled loop calling
+    ``mem.p_superficial``), each once, in order of first call."""
+    pattern = rf"\b({'|'.join(_ALIASES)})\.(\w+)\("
+    found: dict[str, Callable] = {}
+    queue = [getattr(_ALIASES[alias], name) for alias, name in re.findall(pattern, source)]
+    while queue:
+        fn = queue.pop(0)
+        if qualname(fn) in found:
+            continue
+        found[qualname(fn)] = fn
+        module = inspect.getmodule(fn)
+        text = inspect.getsource(fn)
+        helpers = [getattr(module, name) for name in re.findall(r"\b(_\w+)\(", text) if hasattr(module, name)]
+        text += "".join(inspect.getsource(h) for h in helpers if callable(h))
+        queue += [getattr(_ALIASES[alias], name) for alias, name in re.findall(pattern, text)]
+    return list(found.values())
 
 
 def policies_block() -> str:
