@@ -40,9 +40,8 @@ def totals(acct: np.ndarray, weights: np.ndarray, n_accounts: int) -> np.ndarray
 def any_of(acct: np.ndarray, flags: np.ndarray, n_accounts: int) -> np.ndarray:
     """Whether any member of each account is flagged, bool [N]: ``np.bincount(acct, flags, n) > 0``."""
     out = np.zeros(n_accounts, dtype=np.bool_)
-    for i in range(acct.shape[0]):
-        if flags[i]:
-            out[acct[i]] = True
+    for i in range(acct.shape[0]):  # no branch: flags are unpredictable, a mispredicted branch costs more
+        out[acct[i]] |= flags[i]
     return out
 
 
@@ -53,6 +52,5 @@ def any_at_least(acct: np.ndarray, values: np.ndarray, threshold: float, n_accou
     out = np.zeros(n_accounts, dtype=np.bool_)
     at_least = np.float32(threshold)
     for i in range(acct.shape[0]):
-        if values[i] >= at_least:
-            out[acct[i]] = True
+        out[acct[i]] |= values[i] >= at_least
     return out

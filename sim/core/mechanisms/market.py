@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core import per_account
-from sim.core.compiled import jit
 from sim.core.config import CHANNELS, ROLES, Channel, MarketConfig, VendorConfig
 from sim.core.state import NEVER, Accounts, Members, Stage
+from sim.core.streams import uniforms
 
 EB, CHAMPION, TECH, USER, FINANCE, SECURITY = range(len(ROLES))
 
@@ -250,29 +250,16 @@ def self_serve(researching: np.ndarray, acct: np.ndarray, rng: np.random.Generat
     """Members of researching, in-market accounts who find the vendor's content on their own
     (each member draws one uniform from ``rng`` whether or not the account researches, so the same
     member gets the same number in every strategy: common random numbers)."""
-    return _self_serve(researching, acct, rng, p_week)
-
-
-@jit
-def _self_serve(researching, acct, rng, p_week):  # type: ignore[no-untyped-def]
-    """:func:`self_serve`, drawing as ``rng.random(len(acct))`` does, without holding the draws."""
-    out = np.empty(acct.shape[0], np.bool_)
-    for i in range(acct.shape[0]):
-        u = rng.random()
-        out[i] = researching[acct[i]] and u < p_week
+    out = np.empty(len(acct), dtype=bool)
+    for slots, u in uniforms(rng, len(acct)):
+        out[slots] = researching[acct[slots]] & (u < p_week)
     return out
 
 
 def member_turnover(n_members: int, rng: np.random.Generator, p_week: float) -> np.ndarray:
     """Members who leave this week (each replaced by a newcomer in the same seat): one uniform per
     member below ``p_week``."""
-    return _below(n_members, rng, p_week)
-
-
-@jit
-def _below(n, rng, p):  # type: ignore[no-untyped-def]
-    """``rng.random(n) < p``, without holding the draws."""
-    out = np.empty(n, np.bool_)
-    for i in range(n):
-        out[i] = rng.random() < p
+    out = np.empty(n_members, dtype=bool)
+    for slots, u in uniforms(rng, n_members):
+        out[slots] = u < p_week
     return out

@@ -24,6 +24,6 @@ def record_stocks(model: ABXModel, week: Week) -> None:
     rec.set("in_market_share", float(a.in_market.mean()))
     rec.set("arr_usd", float(a.arr.sum()))
     listed = (a.tier > 0) if (a.tier > 0).any() else np.ones(model.n_accounts, bool)
-    sel = listed[m.acct]
-    rec.set("trust_mean", float(m.trust[sel].mean()) if sel.any() else 0.0)
-    rec.set("fatigue_mean", float(m.fatigue[sel].mean()) if sel.any() else 0.0)
+    sel = model.members_of(listed)  # the same members, in the same order, as the mask listed[m.acct]
+    rec.set("trust_mean", float(m.trust[sel].mean()) if len(sel) else 0.0)
+    rec.set("fatigue_mean", float(m.fatigue[sel].mean()) if len(sel) else 0.0)

@@ -83,9 +83,10 @@ def decide(model: ABXModel, week: Week) -> None:
     n = model.n_accounts
     open_ = a.stage == Stage.OPPORTUNITY
     cons = mem.consensus(a.coverage, a.support)
-    late = (a.progress > k.LATE_STAGE_PROGRESS)[m.acct]
-    stall = open_ & deals.stalled(m.veto, m.opinion, m.engagement >= b.engaged_threshold, late, m.acct, n,
-                                  d.veto_opinion)
+    dealing = model.members_of(open_)  # only open deals can stall (a few hundred of the accounts)
+    late = (a.progress > k.LATE_STAGE_PROGRESS)[m.acct[dealing]]
+    stall = deals.stalled(m.veto[dealing], m.opinion[dealing], m.engagement[dealing] >= b.engaged_threshold, late,
+                          m.acct[dealing], n, d.veto_opinion)
     a.stalled = stall
     cycle = np.asarray(d.cycle_weeks, dtype=np.float32)[a.segment]
     a.progress = np.where(open_ & ~stall, a.progress + deals.progress_rate(cycle, cons, week.ae_effort),
