@@ -18,6 +18,7 @@ import numpy as np
 from mesa.time import Schedule
 from omegaconf import DictConfig
 
+from sim.core import per_account
 from sim.core.agents import account_agents, create_agents
 from sim.core.config import SEGMENTS, TIERS, Config
 from sim.core.diagnostics import diagnose
@@ -130,10 +131,7 @@ class ABXModel(mesa.Model):
 
     def members_of(self, accounts: np.ndarray) -> np.ndarray:
         """Member indices of the accounts in a boolean mask (committees are stored contiguously)."""
-        a = self.accounts
-        starts, counts = a.m_start[accounts], a.m_count[accounts]
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        return np.repeat(starts, counts) + offsets
+        return per_account.members(accounts, self.accounts.m_start, self.accounts.m_count)
 
     @functools.cached_property
     def account_agents(self) -> mesa.agent.AgentSet:

@@ -54,3 +54,21 @@ def any_at_least(acct: np.ndarray, values: np.ndarray, threshold: float, n_accou
     for i in range(acct.shape[0]):
         out[acct[i]] |= values[i] >= at_least
     return out
+
+
+@jit
+def members(mask: np.ndarray, m_start: np.ndarray, m_count: np.ndarray) -> np.ndarray:
+    """Indices of the members of the accounts in ``mask``, in member order (committees are
+    contiguous: ``m_start[a] : m_start[a] + m_count[a]``)."""
+    total = 0
+    for a in range(mask.shape[0]):
+        if mask[a]:
+            total += m_count[a]
+    out, k = np.empty(total, np.int64), 0
+    for a in range(mask.shape[0]):
+        if mask[a]:
+            for i in range(m_start[a], m_start[a] + m_count[a]):
+                out[k] = i
+                k += 1
+    return out
+
