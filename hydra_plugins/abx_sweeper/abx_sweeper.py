@@ -18,7 +18,10 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+from hydra_plugins.abx_sweeper.job_configs import ReusingConfigLoader
 
 
 @dataclass
@@ -45,6 +48,13 @@ class ABXSweeper(BasicSweeper):
     Only status counts outlive a batch: a 10,000-run sweep keeps no run's results in memory
     (every run's outputs are on disk, in its folder and its catalog row).
     """
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        """Set up the launcher with a config loader that composes each shape of job once
+        (:mod:`hydra_plugins.abx_sweeper.job_configs`), whichever launcher it is."""
+        reusing = HydraContext(config_loader=ReusingConfigLoader(hydra_context.config_loader),  # type: ignore[arg-type]
+                               callbacks=hydra_context.callbacks)
+        super().setup(hydra_context=reusing, task_function=task_function, config=config)
 
     def sweep(self, arguments: list[str]) -> dict[str, int]:
         """Run the whole sweep; return how many runs finished, failed or were already done."""
