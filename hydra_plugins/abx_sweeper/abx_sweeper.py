@@ -89,6 +89,10 @@ class ABXSweeper(BasicSweeper):
         OmegaConf.save(cfg, sweep_dir / "multirun.yaml")
         write_manifest(sweep_dir, wanted)
 
+        # No .hydra/ folder per run (three YAML files, ~15 ms a job): multirun.yaml holds the shared
+        # config and each run's run.json its resolved config (sim/sweep/job.py). Every launcher composes a
+        # job from the master config's Hydra overrides, so the setting goes there.
+        cfg.hydra.overrides.hydra.append("hydra.output_subdir=null")
         batch_size = self.max_batch_size or len(jobs)
         counts = {"ok": 0, "failed": 0, "skipped": 0}
         start = time.perf_counter()

@@ -15,7 +15,7 @@ is part of the shape, so such jobs are composed by Hydra as before.
 
 from __future__ import annotations
 
-import copy
+import pickle
 import uuid
 from typing import Any
 
@@ -24,10 +24,11 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from omegaconf import DictConfig, OmegaConf, ValueNode
 
-#: Compositions by loader token, then by shape (None: a shape whose jobs are always composed).
+#: Compositions by loader token, then by shape (None: a shape whose jobs are always composed), pickled:
+#: unpickling a copy takes a tenth of the time ``copy.deepcopy`` takes (1 ms against 10).
 #: Module-level so a joblib or Ray worker, which receives a fresh copy of the loader with every
 #: job, keeps the compositions of the jobs it already ran.
-_TEMPLATES: dict[str, dict[tuple[str, ...], DictConfig | None]] = {}
+_TEMPLATES: dict[str, dict[tuple[str, ...], bytes | None]] = {}
 
 
 class ReusingConfigLoader:
@@ -53,12 +54,12 @@ class ReusingConfigLoader:
         templates = _TEMPLATES.setdefault(self.token, {})
         if shape not in templates:
             config = self.loader.load_sweep_config(master_config, sweep_overrides)
-            templates[shape] = copy.deepcopy(config) if all(_is_leaf(config, o.key_or_group) for o in values) else None
+            templates[shape] = pickle.dumps(config) if all(_is_leaf(config, o.key_or_group) for o in values) else None
             return config
         template = templates[shape]
         if template is None:
             return self.loader.load_sweep_config(master_config, sweep_overrides)
-        config = copy.deepcopy(template)
+        config = pickle.loads(template)  # bytes this process pickled itself
         # What _load_configuration_impl does after composing: the overrides that set values, in
         # order; the job's own overrides recorded in the Hydra node.
         ConfigLoaderImpl._apply_overrides_to_config(values, config)
