@@ -350,3 +350,32 @@ def test_a_sweep_job_config_built_from_a_shared_composition_is_the_one_hydra_com
         assert OmegaConf.to_yaml(mine) == OmegaConf.to_yaml(theirs), job
         assert OmegaConf.is_struct(mine) and not OmegaConf.is_readonly(mine.hydra)
     assert len(composed) == 2 + 1  # one composition per strategy, and the job that appends a key
+
+
+def _session_members(session: int) -> list[str]:
+    """The processes (zombies too) of a session, from /proc: ``pid state command``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        command, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if int(fields[3]) == session:  # state, ppid, pgrp, session, ...
+            found.append(f"{stat.parent.name} {fields[0]} {command}")
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc")
+def test_no_worker_process_outlives_a_joblib_sweep(tmp_path):
+    """loky keeps its workers and resource trackers for reuse; they used to outlive abx-sim (a
+    tracker still running, a worker left a zombie). The sweep runs in a session of its own, which
+    every process it starts inherits, so none may be left in it once abx-sim has returned."""
+    proc = subprocess.Popen([ABX_SIM, "-m", "strategy=abm,abx", "market.n_accounts=300", "horizon_weeks=4",
+                             f"hydra.sweep.dir={tmp_path / 'joblib'}", "hydra/launcher=joblib",
+                             "hydra.launcher.n_jobs=2"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert _session_members(proc.pid) == []

@@ -22,6 +22,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_plugins.abx_sweeper.job_configs import ReusingConfigLoader
+from hydra_plugins.abx_sweeper.workers import stop_joblib_workers
 
 
 @dataclass
@@ -97,18 +98,21 @@ class ABXSweeper(BasicSweeper):
         counts = {"ok": 0, "failed": 0, "skipped": 0}
         start = time.perf_counter()
         print(f"abx-sim sweep: {len(jobs)} runs into {sweep_dir}", file=sys.stderr)
-        for first in range(0, len(jobs), batch_size):
-            results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
-            for r in results:
-                status = r.return_value.get("status", "ok") if isinstance(r.return_value, dict) else "ok"
-                counts[status] = counts.get(status, 0) + 1
-            done = first + len(results)  # the results (configs and all) are dropped batch by batch
-            elapsed = time.perf_counter() - start
-            computed = max(done - counts["skipped"], 1)
-            eta = elapsed / computed * (len(jobs) - done)
-            print(f"abx-sim sweep: {done}/{len(jobs)} runs done ({counts['failed']} failed, "
-                  f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
-                  file=sys.stderr)
+        try:
+            for first in range(0, len(jobs), batch_size):
+                results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
+                for r in results:
+                    status = r.return_value.get("status", "ok") if isinstance(r.return_value, dict) else "ok"
+                    counts[status] = counts.get(status, 0) + 1
+                done = first + len(results)  # the results (configs and all) are dropped batch by batch
+                elapsed = time.perf_counter() - start
+                computed = max(done - counts["skipped"], 1)
+                eta = elapsed / computed * (len(jobs) - done)
+                print(f"abx-sim sweep: {done}/{len(jobs)} runs done ({counts['failed']} failed, "
+                      f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
+                      file=sys.stderr)
+        finally:  # also when interrupted: no worker outlives the sweep
+            stop_joblib_workers()
         self._report(sweep_dir)
         if counts["failed"]:
             print(f"abx-sim sweep: {counts['failed']} of {len(jobs)} runs failed; their errors are in the catalog "

@@ -15,6 +15,7 @@ is part of the shape, so such jobs are composed by Hydra as before.
 
 from __future__ import annotations
 
+import copy
 import pickle
 import uuid
 from typing import Any
@@ -24,11 +25,12 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
 from omegaconf import DictConfig, OmegaConf, ValueNode
 
-#: Compositions by loader token, then by shape (None: a shape whose jobs are always composed), pickled:
-#: unpickling a copy takes a tenth of the time ``copy.deepcopy`` takes (1 ms against 10).
+#: Compositions by loader token, then by shape (None: a shape whose jobs are always composed), pickled
+#: where pickle can (unpickling a copy takes 1 ms, ``copy.deepcopy`` 10 ms; in a joblib worker Hydra
+#: has imported its launcher's config class a second time, which pickle refuses, so copies are deep).
 #: Module-level so a joblib or Ray worker, which receives a fresh copy of the loader with every
 #: job, keeps the compositions of the jobs it already ran.
-_TEMPLATES: dict[str, dict[tuple[str, ...], bytes | None]] = {}
+_TEMPLATES: dict[str, dict[tuple[str, ...], bytes | DictConfig | None]] = {}
 
 
 class ReusingConfigLoader:
@@ -54,12 +56,12 @@ class ReusingConfigLoader:
         templates = _TEMPLATES.setdefault(self.token, {})
         if shape not in templates:
             config = self.loader.load_sweep_config(master_config, sweep_overrides)
-            templates[shape] = pickle.dumps(config) if all(_is_leaf(config, o.key_or_group) for o in values) else None
+            templates[shape] = _frozen(config) if all(_is_leaf(config, o.key_or_group) for o in values) else None
             return config
         template = templates[shape]
         if template is None:
             return self.loader.load_sweep_config(master_config, sweep_overrides)
-        config = pickle.loads(template)  # bytes this process pickled itself
+        config = pickle.loads(template) if isinstance(template, bytes) else copy.deepcopy(template)
         # What _load_configuration_impl does after composing: the overrides that set values, in
         # order; the job's own overrides recorded in the Hydra node.
         ConfigLoaderImpl._apply_overrides_to_config(values, config)
@@ -77,6 +79,14 @@ class ReusingConfigLoader:
                 and override.value_type == ValueType.ELEMENT
                 and isinstance(override.value(), bool | int | float | str)
                 and not self.loader.repository.group_exists(override.key_or_group))
+
+
+def _frozen(config: DictConfig) -> bytes | DictConfig:
+    """A copy of ``config`` to build jobs from: pickled if pickle takes it, else a deep copy."""
+    try:
+        return pickle.dumps(config)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return copy.deepcopy(config)
 
 
 def _is_leaf(config: DictConfig, key: str) -> bool:
