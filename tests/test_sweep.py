@@ -316,3 +316,66 @@ def test_a_resumed_job_clears_what_its_killed_attempt_left_half_written(tmp_path
     mask = os.umask(0o022)
     os.umask(mask)
     assert (run / "summary.json").stat().st_mode & 0o777 == 0o666 & ~mask  # the umask, not mkstemp's 0600
+
+
+# ---------------------------------------------------------------------------- job configs
+def test_a_sweep_job_config_built_from_a_shared_composition_is_the_one_hydra_composes(tmp_path):
+    """Jobs that differ only in plain values share one composition (hydra_plugins/abx_sweeper/
+    job_configs.py); each job's config, Hydra node included, must equal Hydra's own."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from hydra_plugins.abx_sweeper.job_configs import ReusingConfigLoader
+    from sim.api import register_schema
+
+    register_schema()
+    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(str(config_dir())))
+    arguments = ["strategy=abm,abx", "market.n_accounts=300,400", "sweep.condition='nrr < 1.0'", "horizon_weeks=8"]
+    master = loader.load_configuration("config", [f"hydra.sweep.dir={tmp_path}", "hydra/launcher=joblib",
+                                                  *arguments], run_mode=RunMode.MULTIRUN)
+    design = make_design("lhs", {"vendor.n_sdr": [2.0, 16.0], "market.data_quality": [0.2, 0.9]}, 2, seed=0)
+    grid = [[f"strategy={s}", f"market.n_accounts={n}", arguments[2], arguments[3]]
+            for s in ("abm", "abx") for n in (300, 400)]
+    jobs = [*expand(grid, 3, design, {"vendor.n_sdr"}), ["strategy=abx", "+extra_key=1"]]
+    composed = []
+    inner = loader.load_sweep_config
+    reusing = ReusingConfigLoader(loader)
+    reusing.loader = type("Counting", (), {"load_sweep_config": lambda _, m, o: composed.append(o) or inner(m, o),
+                                           "repository": loader.repository})()
+    for job in jobs:
+        mine = reusing.load_sweep_config(master, job)
+        theirs = loader.load_sweep_config(master, job)
+        assert OmegaConf.to_yaml(mine) == OmegaConf.to_yaml(theirs), job
+        assert OmegaConf.is_struct(mine) and not OmegaConf.is_readonly(mine.hydra)
+    assert len(composed) == 2 + 1  # one composition per strategy, and the job that appends a key
+
+
+def _session_members(session: int) -> list[str]:
+    """The processes (zombies too) of a session, from /proc: ``pid state command``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        command, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if int(fields[3]) == session:  # state, ppid, pgrp, session, ...
+            found.append(f"{stat.parent.name} {fields[0]} {command}")
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc")
+def test_no_worker_process_outlives_a_joblib_sweep(tmp_path):
+    """loky keeps its workers and resource trackers for reuse; they used to outlive abx-sim (a
+    tracker still running, a worker left a zombie). The sweep runs in a session of its own, which
+    every process it starts inherits, so none may be left in it once abx-sim has returned."""
+    proc = subprocess.Popen([ABX_SIM, "-m", "strategy=abm,abx", "market.n_accounts=300", "horizon_weeks=4",
+                             f"hydra.sweep.dir={tmp_path / 'joblib'}", "hydra/launcher=joblib",
+                             "hydra.launcher.n_jobs=2"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert _session_members(proc.pid) == []

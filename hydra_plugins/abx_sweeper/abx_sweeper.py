@@ -18,7 +18,11 @@ from pathlib import Path
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+from hydra_plugins.abx_sweeper.job_configs import ReusingConfigLoader
+from hydra_plugins.abx_sweeper.workers import stop_joblib_workers
 
 
 @dataclass
@@ -45,6 +49,13 @@ class ABXSweeper(BasicSweeper):
     Only status counts outlive a batch: a 10,000-run sweep keeps no run's results in memory
     (every run's outputs are on disk, in its folder and its catalog row).
     """
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        """Set up the launcher with a config loader that composes each shape of job once
+        (:mod:`hydra_plugins.abx_sweeper.job_configs`), whichever launcher it is."""
+        reusing = HydraContext(config_loader=ReusingConfigLoader(hydra_context.config_loader),  # type: ignore[arg-type]
+                               callbacks=hydra_context.callbacks)
+        super().setup(hydra_context=reusing, task_function=task_function, config=config)
 
     def sweep(self, arguments: list[str]) -> dict[str, int]:
         """Run the whole sweep; return how many runs finished, failed or were already done."""
@@ -79,22 +90,29 @@ class ABXSweeper(BasicSweeper):
         OmegaConf.save(cfg, sweep_dir / "multirun.yaml")
         write_manifest(sweep_dir, wanted)
 
+        # No .hydra/ folder per run (three YAML files, ~15 ms a job): multirun.yaml holds the shared
+        # config and each run's run.json its resolved config (sim/sweep/job.py). Every launcher composes a
+        # job from the master config's Hydra overrides, so the setting goes there.
+        cfg.hydra.overrides.hydra.append("hydra.output_subdir=null")
         batch_size = self.max_batch_size or len(jobs)
         counts = {"ok": 0, "failed": 0, "skipped": 0}
         start = time.perf_counter()
         print(f"abx-sim sweep: {len(jobs)} runs into {sweep_dir}", file=sys.stderr)
-        for first in range(0, len(jobs), batch_size):
-            results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
-            for r in results:
-                status = r.return_value.get("status", "ok") if isinstance(r.return_value, dict) else "ok"
-                counts[status] = counts.get(status, 0) + 1
-            done = first + len(results)  # the results (configs and all) are dropped batch by batch
-            elapsed = time.perf_counter() - start
-            computed = max(done - counts["skipped"], 1)
-            eta = elapsed / computed * (len(jobs) - done)
-            print(f"abx-sim sweep: {done}/{len(jobs)} runs done ({counts['failed']} failed, "
-                  f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
-                  file=sys.stderr)
+        try:
+            for first in range(0, len(jobs), batch_size):
+                results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
+                for r in results:
+                    status = r.return_value.get("status", "ok") if isinstance(r.return_value, dict) else "ok"
+                    counts[status] = counts.get(status, 0) + 1
+                done = first + len(results)  # the results (configs and all) are dropped batch by batch
+                elapsed = time.perf_counter() - start
+                computed = max(done - counts["skipped"], 1)
+                eta = elapsed / computed * (len(jobs) - done)
+                print(f"abx-sim sweep: {done}/{len(jobs)} runs done ({counts['failed']} failed, "
+                      f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
+                      file=sys.stderr)
+        finally:  # also when interrupted: no worker outlives the sweep
+            stop_joblib_workers()
         self._report(sweep_dir)
         if counts["failed"]:
             print(f"abx-sim sweep: {counts['failed']} of {len(jobs)} runs failed; their errors are in the catalog "

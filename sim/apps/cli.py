@@ -7,8 +7,6 @@ one-line error and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,11 +20,9 @@ from sim.api import checked, config_dir, register_schema, simulate
 from sim.apps.preflight import fail, parse_command_line, preflight
 from sim.core import guard
 from sim.core.params import ConfigError
-from sim.core.validate import validate
-from sim.outputs.files import temporaries
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
-from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
-from sim.sweep import catalog
+from sim.outputs.run import finish, write_results
+from sim.sweep.job import sweep_job
 
 
 def job(cfg: DictConfig) -> dict[str, str] | None:
@@ -54,46 +50,6 @@ def job(cfg: DictConfig) -> dict[str, str] | None:
     if config.output.report:
         print(f"Report:  {(out / REPORT_FILE).resolve()} (open in a browser)")
     return None
-
-
-def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str], job_num: int) -> dict[str, str]:
-    """One run of a sweep: skip it if already finished, else run it and add its catalog row.
-
-    Order: tables, then the catalog row, then ``summary.json`` (the finished mark), so a run
-    killed half-way is redone on restart and its row replaced, never duplicated. A run that
-    raises is recorded as failed, with its error, and the sweep goes on.
-    """
-    run_id = catalog.digest(catalog.flatten(cfg))
-    if is_finished(out, run_id):
-        return {"status": "skipped"}
-    for leftover in [*out.glob(".*.tmp"), *temporaries(sweep_dir / "catalog" / f"{run_id}.parquet")]:
-        leftover.unlink(missing_ok=True)  # half-written files of this job's killed attempt
-    stale = run_id_of(out)
-    if stale not in (None, run_id):  # this folder held a run of another config (a config file changed): redo it
-        (sweep_dir / "catalog" / f"{stale}.parquet").unlink(missing_ok=True)
-        (out / SUMMARY_FILE).unlink(missing_ok=True)
-    run_dir = os.path.relpath(out, sweep_dir)  # relative or absolute sweep folders alike
-    start = time.perf_counter()
-    try:
-        config = validate(cfg)
-        res = simulate(config)
-        simulated = time.perf_counter()
-        write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
-        written = time.perf_counter()
-        summary = res.summary
-        del res
-        gc.collect()  # free this run's model (agents hold reference cycles) before the next run
-        data = catalog.row(cfg, overrides, summary, status="ok",
-                           runtime_s=simulated - start + time.perf_counter() - written,
-                           write_s=written - simulated, run_dir=run_dir, job=job_num)
-    except Exception as exc:  # recorded, not raised: one bad run must not stop a sweep
-        data = catalog.row(cfg, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
-                           runtime_s=time.perf_counter() - start, run_dir=run_dir, job=job_num)
-        catalog.write_row(sweep_dir / "catalog", data)
-        return {"status": "failed"}
-    catalog.write_row(sweep_dir / "catalog", data)
-    finish(out, summary, run_id)
-    return {"status": "ok"}
 
 
 register_schema()  # at import too: sweep workers that import this module compose with the schemas

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sim.api import Results
 
 SUMMARY_FILE = "summary.json"
-#: The identity of the config a run folder's results belong to (``{"run_id": ...}``).
+#: The identity of the config a run folder's results belong to (``{"run_id": ..., "config": {...}}``).
 RUN_FILE = "run.json"
 
 
@@ -40,10 +40,12 @@ def is_finished(folder: Path, run_id: str) -> bool:
     return (folder / SUMMARY_FILE).is_file() and run_id_of(folder) == run_id
 
 
-def finish(folder: Path, summary: dict[str, float], run_id: str | None = None) -> Path:
-    """Write the run's identity (if given), then ``summary.json``: the last file, marking it finished."""
+def finish(folder: Path, summary: dict[str, float], run_id: str | None = None,
+           config: dict[str, Any] | None = None) -> Path:
+    """Write the run's identity (if given, with its flattened resolved config if given: a sweep's
+    runs have no ``.hydra/`` folder), then ``summary.json``: the last file, marking it finished."""
     if run_id is not None:
-        write_json(folder / RUN_FILE, {"run_id": run_id})
+        write_json(folder / RUN_FILE, {"run_id": run_id, **({"config": config} if config is not None else {})})
     path = folder / SUMMARY_FILE
     write_json(path, summary_json(summary))
     return path

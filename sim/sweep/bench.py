@@ -1,10 +1,17 @@
-"""Sweep benchmark: what the sweep machinery costs per run, and what a second worker buys.
+"""Sweep benchmark: what the sweep machinery costs beside the model, and what a second worker buys.
 
-``python -m sim.sweep.bench`` times sweeps of default-scenario runs (ABX, 10,000 accounts, 156
-weeks) of two sizes with Hydra's basic launcher and with the joblib launcher on two workers.
-The difference between the two sizes gives the cost of one more run, free of the fixed costs
-(start-up, the final report); the machinery's overhead is that cost beyond the run's own
-simulation time, and the two-worker throughput is the ratio of the per-run costs.
+``python -m sim.sweep.bench`` (or :func:`figures`, which the project benchmark calls) runs sweeps
+of default-scenario runs (ABX, 2,000 accounts, 156 weeks unless told otherwise) with ``abx-sim -m``,
+each as a user would, and reads the model's own time of every run from the catalog
+(``simulate_s``). It reports:
+
+- **overhead**: (sweep wall time - sum of the runs' model times) / sum of model times, for the
+  whole sweep (start-up, pre-flight, report included) with Hydra's basic launcher, and per extra
+  run (from two sweep sizes, free of the fixed costs);
+- **speedup**: wall time of the sweep with one joblib worker over that with two;
+- **ceiling**: what two cores give the model itself on this machine: the time of a run alone
+  over its time with a second run beside it in another process. A shared or throttled machine
+  (2 vCPUs on one physical core) caps the speedup there, whatever the sweep machinery does.
 """
 
 from __future__ import annotations
@@ -20,48 +27,81 @@ from pathlib import Path
 from sim.sweep import catalog
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
-JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs={n}"]
+_MODEL_RUN = """
+import sys, time
+from sim.api import checked, compose_config, simulate
+config = checked(compose_config(sys.argv[1:]))
+simulate(config)  # warm: imports and caches, as in a sweep's later runs
+start = time.perf_counter()
+simulate(config)
+print(time.perf_counter() - start)
+"""
 
 
 def timed_sweep(folder: Path, runs: int, extra: list[str]) -> tuple[float, float]:
-    """Run one sweep; return (wall seconds, mean simulation seconds per run)."""
+    """Run one sweep; return (wall seconds, summed model seconds of its runs)."""
     start = time.perf_counter()
     subprocess.run([ABX_SIM, "-m", "strategy=abx", f"replications={runs}", f"hydra.sweep.dir={folder}", *extra],
                    check=True, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    return wall, float(catalog.load(folder).runtime_s.mean())
+    return wall, float(catalog.load(folder).simulate_s.sum())
 
 
-def per_run(tmp: Path, name: str, small: int, large: int, extra: list[str]) -> dict[str, float]:
-    """Wall times of the two sweep sizes, and the per-run cost and fixed cost they imply."""
-    wall_small, _ = timed_sweep(tmp / f"{name}-small", small, extra)
-    wall_large, sim_s = timed_sweep(tmp / f"{name}-large", large, extra)
-    slope = (wall_large - wall_small) / (large - small)
-    return {"small": wall_small, "large": wall_large, "per_run": slope, "fixed": wall_small - small * slope,
-            "sim": sim_s}
+def parallel_ceiling(overrides: list[str]) -> float:
+    """A run's model time alone over its time with another run beside it (1 = no slowdown)."""
+    command = [sys.executable, "-c", _MODEL_RUN, *overrides]
+    alone = float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    pair = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    together = [float(p.communicate()[0]) for p in pair]
+    return alone / max(together)
+
+
+def figures(accounts: int = 2000, weeks: int = 156, runs: int = 32, small: int = 4,
+            extra: list[str] | None = None) -> dict[str, float]:
+    """Time the sweeps and return the figures (keys as printed by :func:`main`)."""
+    overrides = [f"market.n_accounts={accounts}", f"horizon_weeks={weeks}", *(extra or [])]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        wall_small, model_small = timed_sweep(folder / "basic-small", small, overrides)
+        wall, model = timed_sweep(folder / "basic", runs, overrides)
+        wall_1, model_1 = timed_sweep(folder / "joblib-1", runs, [*overrides, *(o.format(n=1) for o in JOBLIB)])
+        wall_2, model_2 = timed_sweep(folder / "joblib-2", runs, [*overrides, *(o.format(n=2) for o in JOBLIB)])
+    ceiling = parallel_ceiling(overrides)
+    return {
+        "accounts": accounts, "weeks": weeks, "runs": runs, "model_s_per_run": model / runs,
+        "wall_s": wall, "model_s": model, "overhead_pct": 100 * (wall - model) / model,
+        "overhead_per_run_pct": 100 * ((wall - wall_small) - (model - model_small)) / (model - model_small),
+        "fixed_s": (wall - model) - (runs * ((wall - wall_small) - (model - model_small)) / (runs - small)),
+        "wall_1_worker_s": wall_1, "wall_2_workers_s": wall_2, "speedup_2_workers": wall_1 / wall_2,
+        "model_slowdown_2_workers": (model_2 / model_1), "parallel_ceiling": 2 * ceiling,
+    }
+
+
+def report(f: dict[str, float]) -> str:
+    """The figures as printed lines."""
+    return "\n".join([
+        f"abx-sim sweep benchmark: ABX, {f['accounts']:.0f} accounts x {f['weeks']:.0f} weeks, "
+        f"{f['runs']:.0f}-run sweeps, model {f['model_s_per_run']:.2f} s per run",
+        f"  overhead outside the model (basic launcher): {f['overhead_pct']:.1f}% of model time for the whole sweep "
+        f"({f['wall_s']:.1f} s wall, {f['model_s']:.1f} s model), {f['overhead_per_run_pct']:.1f}% per extra run, "
+        f"fixed {f['fixed_s']:.1f} s (start-up, pre-flight, report)",
+        f"  two joblib workers: {f['speedup_2_workers']:.2f}x one ({f['wall_1_worker_s']:.1f} s -> "
+        f"{f['wall_2_workers_s']:.1f} s); each run's model {f['model_slowdown_2_workers']:.2f}x slower beside "
+        f"another; two model processes on this machine: {f['parallel_ceiling']:.2f}x one (the ceiling)",
+    ])
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(prog="python -m sim.sweep.bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--small", type=int, default=4, help="runs in the small sweep")
-    parser.add_argument("--large", type=int, default=16, help="runs in the large sweep")
-    parser.add_argument("--tables", action="store_true", help="also write per-run Parquet tables")
-    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. market.n_accounts=2000")
+    parser.add_argument("--accounts", type=int, default=2000, help="market.n_accounts")
+    parser.add_argument("--weeks", type=int, default=156, help="horizon_weeks")
+    parser.add_argument("--runs", type=int, default=32, help="runs in each sweep")
+    parser.add_argument("--small", type=int, default=4, help="runs in the small sweep (for the per-run overhead)")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. output.tables=false")
     args = parser.parse_args(argv)
-    extra = [f"output.tables={str(args.tables).lower()}", *args.overrides]
-    with tempfile.TemporaryDirectory() as tmp:
-        basic = per_run(Path(tmp), "basic", args.small, args.large, extra)
-        joblib = per_run(Path(tmp), "joblib", args.small, args.large, [*extra, *JOBLIB])
-    print(f"abx-sim sweep benchmark: default scenario (ABX), sweeps of {args.small} and {args.large} runs, "
-          f"tables {'on' if args.tables else 'off'}")
-    for name, r in (("basic", basic), ("joblib x2", joblib)):
-        print(f"  {name:9}: wall {r['small']:6.1f} s / {r['large']:6.1f} s; {r['per_run']:.2f} s per extra run, "
-              f"fixed {r['fixed']:.1f} s; mean simulation {r['sim']:.2f} s per run")
-    print(f"  machinery overhead per run (basic): {100 * (basic['per_run'] - basic['sim']) / basic['sim']:.1f}% of "
-          "the simulation time")
-    print(f"  two workers: {basic['large'] / joblib['large']:.2f}x the throughput of one on the {args.large}-run "
-          f"sweep (fixed costs included), {basic['per_run'] / joblib['per_run']:.2f}x per extra run")
+    print(report(figures(args.accounts, args.weeks, args.runs, args.small, args.overrides)))
 
 
 if __name__ == "__main__":

@@ -51,13 +51,14 @@ def digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def row(cfg: DictConfig, overrides: list[str], summary: dict[str, float] | None, *, status: str,
-        error: str = "", runtime_s: float = 0.0, write_s: float = 0.0, run_dir: str = "",
+def row(flat: dict[str, Any], overrides: list[str], summary: dict[str, float] | None, *, status: str,
+        error: str = "", runtime_s: float = 0.0, simulate_s: float = 0.0, write_s: float = 0.0, run_dir: str = "",
         job: int = -1) -> dict[str, Any]:
-    """One catalog row: run identity, the config values every run of a sweep shares, the swept
-    values, all summary metrics (NaN for a failed run), runtime (validation, simulation and
-    freeing the model), time spent writing the run's tables, and the package version."""
-    flat = flatten(cfg)
+    """One catalog row of the run whose :func:`flatten`-ed config is ``flat``: run identity, the
+    config values every run of a sweep shares, the swept values, all summary metrics (NaN for a
+    failed run), runtime (validation, simulation and freeing the model), the simulation's share of
+    it (what the sweep benchmark counts as model time), time spent writing the run's tables, and
+    the package version."""
     swept = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     # Policy parameters differ between policies; keep only the ones this sweep sets explicitly,
     # so every row of a sweep has the same columns.
@@ -65,7 +66,8 @@ def row(cfg: DictConfig, overrides: list[str], summary: dict[str, float] | None,
     world = {k: v for k, v in flat.items() if not k.startswith(("strategy.", "output."))}
     out: dict[str, Any] = {
         "run_id": digest(flat), "world_id": digest(world), "job": int(job), "status": status, "error": error,
-        "runtime_s": float(runtime_s), "write_s": float(write_s), "version": sim.__version__, "run_dir": run_dir,
+        "runtime_s": float(runtime_s), "simulate_s": float(simulate_s), "write_s": float(write_s),
+        "version": sim.__version__, "run_dir": run_dir,
         "overrides": " ".join(sorted(overrides)), **config,
     }
     for key in (*SUMMARY, *FLAGS):
