@@ -117,11 +117,12 @@ def register_schema() -> None:
 
 
 def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = False, config_name: str = "config",
-                   extra_dirs: Sequence[Path] = ()) -> DictConfig:
+                   extra_dirs: Sequence[Path] = (), job_name: str = "app") -> DictConfig:
     """Compose the main config with Hydra overrides, e.g. ``["strategy=abm", "seed=3"]``.
 
     ``extra_dirs`` are further config folders searched after :func:`config_dir` (what
-    ``--config-dir`` adds on the command line). Raises :class:`ConfigError` in one line for an
+    ``--config-dir`` adds on the command line); ``job_name`` is Hydra's ``hydra.job.name`` (its
+    compose API's default is ``app``; ``abx-sim``'s is ``cli``). Raises :class:`ConfigError` in one line for an
     override that is not a list of strings, names a forbidden key (:mod:`sim.core.guard`) or does
     not compose (an unknown key or option, a value of the wrong type).
     """
@@ -133,7 +134,7 @@ def compose_config(overrides: Sequence[str] = (), return_hydra_config: bool = Fa
     register_schema()
     search = [f"hydra.searchpath=[{','.join(f'file://{Path(d).resolve()}' for d in extra_dirs)}]"] if extra_dirs else []
     try:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3", job_name=job_name):
             return compose(config_name=config_name, overrides=[*overrides, *search],
                            return_hydra_config=return_hydra_config)
     except Exception as exc:  # Hydra and OmegaConf raise many exception types for a bad override
