@@ -7,6 +7,7 @@ one-line error and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
@@ -134,6 +135,10 @@ def run_composed(composed: Composed) -> None:
         _ = ret.return_value  # raises the job's exception, for run_and_report to show as Hydra does
 
     run_and_report(launch)
+    # At exit Python collects every object (~200,000: numpy, pandas, Hydra, the model) only to find
+    # them all alive, 0.15 s; the run's files are closed by now, so exempt them (once per process).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def main(argv: list[str] | None = None) -> None:
