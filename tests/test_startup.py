@@ -25,6 +25,13 @@ def test_the_model_imports_mesa_without_scipy_or_networkx():
     assert not loaded & {"scipy", "networkx"}
 
 
+def test_abx_sim_imports_neither_matplotlib_nor_scipy_nor_networkx():
+    # its figures are drawn by a helper process (sim.outputs.figure_worker) that imports matplotlib
+    loaded = loaded_after("import sim.apps.cli")
+    assert {"hydra", "mesa", "pandas"} <= loaded
+    assert not loaded & {"matplotlib", "scipy", "networkx"}
+
+
 def test_mesa_grids_still_load_when_used():
     loaded = loaded_after(
         "import sim.core.model, mesa\n"

@@ -30,6 +30,7 @@ from sim.core import guard
 from sim.core.config import Config
 from sim.core.params import ConfigError
 from sim.core.validate import validate
+from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.files import temporaries
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
 from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
@@ -51,15 +52,20 @@ def job(cfg: DictConfig, config: Config | None = None) -> dict[str, str] | None:
         except ConfigError as exc:
             fail(str(exc))
     out = Path(hc.runtime.output_dir)
-    start = time.perf_counter()
-    res = simulate(config, progress=config.output.progress and sys.stderr.isatty())
-    elapsed = time.perf_counter() - start
+    worker = FigureWorker() if config.output.figures else None  # gets matplotlib ready during the run
     try:
-        write_results(res, out, figures=config.output.figures, tables=config.output.tables,
-                      report=config.output.report)
-        finish(out, res.summary)
-    except OSError as exc:
-        fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
+        start = time.perf_counter()
+        res = simulate(config, progress=config.output.progress and sys.stderr.isatty())
+        elapsed = time.perf_counter() - start
+        try:
+            write_results(res, out, figures=config.output.figures, tables=config.output.tables,
+                          report=config.output.report, worker=worker)
+            finish(out, res.summary)
+        except OSError as exc:
+            fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
+    finally:
+        if worker is not None:
+            worker.close()
     print(summary_table(res.summary, f"{run_title(res)} ({elapsed:.1f} s)"))
     print(f"\nOutputs: {out.resolve()}")
     if config.output.report:
