@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 
+from sim.outputs import figure_worker
 from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.plots import (
     OKABE_ITO,
@@ -72,3 +73,10 @@ def test_the_figure_worker_raises_a_write_error_as_its_own_and_draws_in_process_
     dead.close()  # stopped before it got the tables: the figures are drawn here instead
     dead.draw(abx_run, tmp_path)
     assert [p.name for p in dead.figures()] == ["funnel.png", "arr_bridge.png", "pipeline_by_tier.png"]
+
+
+def test_the_figure_worker_is_used_only_with_a_second_core(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert not figure_worker.helps()
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert figure_worker.helps()

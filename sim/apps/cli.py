@@ -30,6 +30,7 @@ from sim.core import guard
 from sim.core.config import Config
 from sim.core.params import ConfigError
 from sim.core.validate import validate
+from sim.outputs import figure_worker
 from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.files import temporaries
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
@@ -52,7 +53,8 @@ def job(cfg: DictConfig, config: Config | None = None) -> dict[str, str] | None:
         except ConfigError as exc:
             fail(str(exc))
     out = Path(hc.runtime.output_dir)
-    worker = FigureWorker() if config.output.figures else None  # gets matplotlib ready during the run
+    # a helper process gets matplotlib ready on another core while the model runs
+    worker = FigureWorker() if config.output.figures and figure_worker.helps() else None
     try:
         start = time.perf_counter()
         res = simulate(config, progress=config.output.progress and sys.stderr.isatty())

@@ -21,11 +21,19 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.api import Results
+
+
+def helps() -> bool:
+    """Whether a helper process pays: only with a second core to run on while the model runs (on
+    one core it would take the model's time, and cost a process start besides)."""
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return len(cores) > 1
 
 
 class FigureWorker:
@@ -41,18 +49,25 @@ class FigureWorker:
         except OSError:
             self._proc = None
         self._request: tuple[Path, dict[str, Any]] | None = None
+        self._sender: threading.Thread | None = None
 
     def draw(self, res: Results, folder: Path) -> None:
-        """Send the run's tables; the helper starts drawing into ``folder``."""
+        """Send the run's tables; the helper starts drawing into ``folder`` as soon as it is ready."""
         self._request = (folder, {"summary": res.summary, "timeseries": res.timeseries, "accounts": res.accounts})
-        if self._proc is None:
-            return
+        if self._proc is not None:
+            # Sent from a thread: the pipe takes 64 KB, and a helper still importing after a short
+            # run would hold the caller until it reads, instead of letting it write its tables.
+            self._sender = threading.Thread(target=self._send, args=(pickle.dumps(self._request),), daemon=True)
+            self._sender.start()
+
+    def _send(self, data: bytes) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        stdin = self._proc.stdin
         try:
-            assert self._proc.stdin is not None
-            pickle.dump(self._request, self._proc.stdin)
-            self._proc.stdin.close()
-        except OSError:  # it died before reading: figures() draws in process
-            self.close()
+            stdin.write(data)
+            stdin.close()
+        except (OSError, ValueError):  # it died, or close() stopped it: figures() gets no reply
+            pass
 
     def figures(self) -> list[Path]:
         """Wait for the figures and return their paths (drawn here if the helper failed)."""
@@ -79,12 +94,14 @@ class FigureWorker:
         """Stop the helper if it still runs, and reap it."""
         if self._proc is None:
             return
+        if self._proc.poll() is None:  # once it has replied its files are in place: no need to wait for its exit
+            self._proc.kill()
+        self._proc.wait()
+        if self._sender is not None:
+            self._sender.join()  # its write fails once the helper is gone
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None:
                 stream.close()
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
         self._proc = None
 
 
