@@ -75,8 +75,13 @@ def test_the_figure_worker_raises_a_write_error_as_its_own_and_draws_in_process_
     assert [p.name for p in dead.figures()] == ["funnel.png", "arr_bridge.png", "pipeline_by_tier.png"]
 
 
-def test_the_figure_worker_is_used_only_with_a_second_core(monkeypatch):
+def test_the_figure_worker_is_used_only_with_a_free_core(monkeypatch):
+    assert figure_worker.running_tasks() >= 1  # this process at least
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(figure_worker, "running_tasks", lambda: 1)  # this process alone
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
     assert not figure_worker.helps()
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
     assert figure_worker.helps()
+    monkeypatch.setattr(figure_worker, "running_tasks", lambda: 2)  # the other core is busy
+    assert not figure_worker.helps()
