@@ -55,6 +55,12 @@ def parse_command_line(args: Sequence[str]) -> argparse.Namespace:
     return opts
 
 
+def single_run(opts: argparse.Namespace) -> bool:
+    """Whether a command line (:func:`parse_command_line`) asks for one run: not a sweep, not a
+    command that prints."""
+    return not opts.multirun and not any(getattr(opts, flag) for flag in _PRINTING)
+
+
 #: Hydra's name for ``abx-sim``'s job (its main names the job after the task function's module,
 #: sim/apps/cli.py): a run folder's log is ``cli.log`` and ``.hydra/hydra.yaml`` says ``name: cli``.
 JOB_NAME = "cli"
@@ -109,7 +115,7 @@ def preflight(args: Sequence[str]) -> Composed | None:
     fixed = [str(o.input_line) for o in overrides if not o.is_sweep_override()]
     if any(getattr(opts, flag) for flag in _PRINTING):  # help or config: it must compose, nothing is written
         compose([*fixed, *(values[0] for values in swept.values())])
-    elif not opts.multirun:
+    elif single_run(opts):
         cfg, config = compose(fixed)
         check_writable(cfg, "hydra.run.dir")
         if not extra and cfg.hydra.mode is None:
