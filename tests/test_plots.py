@@ -4,7 +4,10 @@ changed in matplotlib's global settings by drawing."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pytest
 
+from sim.outputs import figure_worker
+from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.plots import (
     OKABE_ITO,
     STAGE_COLORS,
@@ -13,6 +16,7 @@ from sim.outputs.plots import (
     funnel_figure,
     label_metric,
     pipeline_by_tier_figure,
+    save_figures,
 )
 
 
@@ -41,3 +45,43 @@ def test_metric_panels_are_titled_from_the_glossary_with_usd_in_millions():
     assert ax.get_ylabel() == "0-1"
     plt.close(fig)
     assert STYLE["axes.prop_cycle"].by_key()["color"] == OKABE_ITO
+
+
+def test_the_figure_worker_draws_the_same_png_files_as_drawing_in_process(abx_run, tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    expected = save_figures(abx_run, here)
+    worker = FigureWorker()
+    try:
+        worker.draw(abx_run, there)
+        drawn = worker.figures()
+    finally:
+        worker.close()
+    assert [p.name for p in drawn] == [p.name for p in expected] and all(p.parent == there for p in drawn)
+    assert all((there / p.name).read_bytes() == p.read_bytes() for p in expected)
+    assert sorted(p.name for p in there.iterdir()) == sorted(p.name for p in expected)  # no temporary left
+
+
+def test_the_figure_worker_raises_a_write_error_as_its_own_and_draws_in_process_if_it_died(abx_run, tmp_path):
+    worker = FigureWorker()
+    worker.draw(abx_run, tmp_path / "missing")
+    with pytest.raises(FileNotFoundError):  # raised in the helper, for the caller to report
+        worker.figures()
+    worker.close()
+    dead = FigureWorker()
+    dead.close()  # stopped before it got the tables: the figures are drawn here instead
+    dead.draw(abx_run, tmp_path)
+    assert [p.name for p in dead.figures()] == ["funnel.png", "arr_bridge.png", "pipeline_by_tier.png"]
+
+
+def test_the_figure_worker_is_used_only_with_a_free_core(monkeypatch):
+    assert figure_worker.running_tasks() >= 1  # this process at least
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(figure_worker, "running_tasks", lambda: 1)  # this process alone
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert not figure_worker.helps()
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert figure_worker.helps()
+    monkeypatch.setattr(figure_worker, "running_tasks", lambda: 2)  # the other core is busy
+    assert not figure_worker.helps()

@@ -20,7 +20,8 @@ from typing import NoReturn
 
 from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf, read_write
 
 from sim.api import checked, compose_config, config_dir, read_overrides, sweep_values
 from sim.core.config import Config
@@ -54,9 +55,35 @@ def parse_command_line(args: Sequence[str]) -> argparse.Namespace:
     return opts
 
 
-def preflight(args: Sequence[str]) -> None:
+def single_run(opts: argparse.Namespace) -> bool:
+    """Whether a command line (:func:`parse_command_line`) asks for one run: not a sweep, not a
+    command that prints."""
+    return not opts.multirun and not any(getattr(opts, flag) for flag in _PRINTING)
+
+
+#: Hydra's name for ``abx-sim``'s job (its main names the job after the task function's module,
+#: sim/apps/cli.py): a run folder's log is ``cli.log`` and ``.hydra/hydra.yaml`` says ``name: cli``.
+JOB_NAME = "cli"
+
+
+@dataclasses.dataclass(frozen=True)
+class Composed:
+    """A single run's config, composed as Hydra's main composes it for ``hydra.run`` (Hydra's node
+    included), and the validated :class:`Config` it gives: what :func:`sim.apps.cli.run_composed` runs."""
+
+    cfg: DictConfig
+    config: Config
+
+
+def preflight(args: Sequence[str]) -> Composed | None:
     """Check a command line (its config files already passed :func:`sim.core.guard.check`); return
-    only if Hydra may run it (or print its help or config)."""
+    only if Hydra may run it (or print its help or config).
+
+    For a single run the config composed here is returned, ready to run without composing it again;
+    ``None`` means Hydra's main must read the command line (a sweep, ``--help``, ``--cfg``, ``--info``,
+    a ``--config-dir``, whose folders Hydra's main searches in another order, or a config file that
+    sets ``hydra.mode``).
+    """
     opts = parse_command_line(args)
     extra = []
     if opts.config_dir is not None:
@@ -79,7 +106,7 @@ def preflight(args: Sequence[str]) -> None:
 
     def compose(texts: list[str]) -> tuple[DictConfig, Config]:
         try:
-            cfg = compose_config(texts, return_hydra_config=True, config_name=name, extra_dirs=extra)
+            cfg = compose_config(texts, return_hydra_config=True, config_name=name, extra_dirs=extra, job_name=JOB_NAME)
             HydraConfig.instance().set_config(cfg)  # hydra.run.dir and friends read it
             return cfg, checked(cfg)
         except ConfigError as exc:
@@ -88,11 +115,17 @@ def preflight(args: Sequence[str]) -> None:
     fixed = [str(o.input_line) for o in overrides if not o.is_sweep_override()]
     if any(getattr(opts, flag) for flag in _PRINTING):  # help or config: it must compose, nothing is written
         compose([*fixed, *(values[0] for values in swept.values())])
-    elif not opts.multirun:
-        cfg, _ = compose(fixed)
+    elif single_run(opts):
+        cfg, config = compose(fixed)
         check_writable(cfg, "hydra.run.dir")
+        if not extra and cfg.hydra.mode is None:
+            with read_write(cfg.hydra):  # what Hydra's main adds for a run (hydra._internal.utils._run_app)
+                cfg.hydra.mode = RunMode.RUN
+                cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
+            return Composed(cfg, config)
     else:
         check_sweep(fixed, swept, compose)
+    return None
 
 
 def check_sweep(fixed: list[str], swept: dict[str, list[str]],

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import pandas as pd
 
 from sim.core.config import ROLES, SEGMENTS, TIERS
+from sim.core.lean_mesa import mesa  # Mesa without scipy and networkx (see there)
 from sim.core.state import Stage, Team
 
 if TYPE_CHECKING:

@@ -13,15 +13,14 @@ import functools
 import math
 from typing import Any, cast
 
-import mesa
 import numpy as np
-from mesa.time import Schedule
 from omegaconf import DictConfig
 
 from sim.core import per_account
 from sim.core.agents import account_agents, create_agents
 from sim.core.config import SEGMENTS, TIERS, Config
 from sim.core.diagnostics import diagnose
+from sim.core.lean_mesa import Schedule, mesa  # Mesa without scipy and networkx (see there)
 from sim.core.mechanisms import market
 from sim.core.metrics import RETENTION_WINDOW_WEEKS, Recorder, summarize
 from sim.core.phases import PHASES

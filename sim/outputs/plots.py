@@ -138,9 +138,15 @@ def pipeline_by_tier_figure(accounts: pd.DataFrame) -> Figure:
 
 def save_figures(res: Results, folder: Path) -> list[Path]:
     """Write the run's PNG figures into ``folder`` (atomically) and return their paths."""
+    return draw_figures(res.summary, res.timeseries, res.accounts, folder)
+
+
+def draw_figures(summary: dict[str, float], timeseries: pd.DataFrame, accounts: pd.DataFrame,
+                 folder: Path) -> list[Path]:
+    """:func:`save_figures` from the run's tables alone (what :mod:`sim.outputs.figure_worker` receives)."""
     figures = {
-        "funnel.png": funnel_figure(res.timeseries),
-        "arr_bridge.png": arr_bridge_figure(res.summary, res.timeseries),
-        "pipeline_by_tier.png": pipeline_by_tier_figure(res.accounts),
+        "funnel.png": funnel_figure(timeseries),
+        "arr_bridge.png": arr_bridge_figure(summary, timeseries),
+        "pipeline_by_tier.png": pipeline_by_tier_figure(accounts),
     }
     return [save_figure(fig, folder / name) for name, fig in figures.items()]

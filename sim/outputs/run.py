@@ -15,11 +15,11 @@ import pandas as pd
 
 from sim.core.metrics import undefined_reasons
 from sim.outputs.files import atomic_write, write_json
-from sim.outputs.plots import save_figures
 from sim.outputs.report import write_report
 
 if TYPE_CHECKING:
     from sim.api import Results
+    from sim.outputs.figure_worker import FigureWorker
 
 SUMMARY_FILE = "summary.json"
 #: The identity of the config a run folder's results belong to (``{"run_id": ..., "config": {...}}``).
@@ -59,12 +59,16 @@ def summary_json(summary: dict[str, float]) -> dict[str, Any]:
 
 
 def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True,
-                  report: bool = False) -> list[Path]:
+                  report: bool = False, worker: FigureWorker | None = None) -> list[Path]:
     """Write a run's tables, figures and (if ``report``) HTML report into ``folder``.
 
-    Not the summary: see :func:`finish`.
+    A ``worker`` (:mod:`sim.outputs.figure_worker`, started before the run) draws the figures while
+    the tables are written; without one they are drawn here, after the tables. Not the summary: see
+    :func:`finish`.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    if figures and worker is not None:
+        worker.draw(res, folder)
     written: list[Path] = []
     for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
         if not tables:
@@ -73,7 +77,11 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
         atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
     pngs: list[Path] = []
-    if figures:
+    if figures and worker is not None:
+        pngs = worker.figures()
+    elif figures:
+        from sim.outputs.plots import save_figures  # matplotlib: 0.3 s to import, only when drawing here
+
         pngs = save_figures(res, folder)
     if report:
         written.append(write_report(res, folder, pngs))
