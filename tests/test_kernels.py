@@ -84,3 +84,11 @@ def test_theater_is_a_binomial_share_of_marketing_touches_and_self_service_is_on
     p = 1 - np.exp(-4.0 * 0.5 * (0.5 + 0.5))  # p_superficial: claim 0.5, depth 0, skepticism 0.5
     paid = ~organic
     assert theater[paid].sum() / count[paid].sum() == pytest.approx(p, abs=0.02)
+
+
+def test_touches_drawn_in_chunks_are_the_touches_drawn_at_once(monkeypatch):
+    setup = touch_setup(claim=0.5)
+    whole = draw(setup, seed=5)
+    monkeypatch.setattr(delivery, "MEMBER_CHUNK", 7_000)  # three chunks, the last one short
+    chunked = draw(setup, seed=5)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked, strict=True))

@@ -17,6 +17,9 @@ from sim.core.compiled import jit
 from sim.core.config import Channel, VendorConfig
 from sim.core.mechanisms import members as mem
 
+MEMBER_CHUNK = 1 << 20
+"""Members drawn per call of the compiled touch loop (its buffers hold this many; the draws are
+the same whatever the chunk, because each stream is read in member order)."""
 RESEARCH_COST_EXPONENT = 2
 """Exponent of research depth in its cost (cost grows as ``depth ** RESEARCH_COST_EXPONENT``): deep
 research costs disproportionately more. Fixed, not a parameter: the shape of the cost curve, whose
@@ -137,10 +140,18 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     channel effects ``effect`` [C], ``sales_touch_effect`` and ``SELF_SERVE_EFFECT`` weighted by the
     expected touches), the share of touches that were ads, and the theater counts.
     """
-    return _draw_touches(rate, reach, acct, sales.key, sales.sdr_work, sales.cs_work, sales.ae_effort,
-                         np.float32(k.AE_REACH_PER_WEEK), self_serve, perception.claim, perception.depth,
-                         perception.skepticism, perception.sensitivity, effect.astype(np.float32),
-                         np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), touch_rng, theater_rng)
+    parts = []
+    for start in range(0, len(acct), MEMBER_CHUNK):  # in chunks: buffers for a million members, not seven
+        sl = slice(start, start + MEMBER_CHUNK)
+        idx, *rest = _draw_touches(
+            rate, reach[:, sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
+            np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], perception.claim, perception.depth,
+            perception.skepticism[sl], perception.sensitivity, effect.astype(np.float32),
+            np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), touch_rng, theater_rng)
+        parts.append((idx + start, *rest))
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 @dataclass
@@ -196,8 +207,7 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         p = mem.p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
         theater[k] = theater_rng.binomial(n, p) if p > 0 else 0
         k += 1
-    # Views, not copies: the pages beyond k were never written, so they take no memory.
-    return idx[:k], count[:k], dose[:k], ads[:k], theater[:k]
+    return idx[:k].copy(), count[:k].copy(), dose[:k].copy(), ads[:k].copy(), theater[:k].copy()
 
 
 def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:

@@ -17,28 +17,45 @@ if TYPE_CHECKING:
 def respond(model: ABXModel, week: Week) -> None:
     """Members receive touches and respond: awareness, engagement, opinion, trust and fatigue move;
     theater and collisions cost trust; newly engaged members become MQLs."""
-    a, m, b = model.accounts, model.members, model.cfg.market.buyers
-    t, treat, depth = week.touches, week.treatment, week.depth_paid
-    i, acct = t.idx, m.acct[t.idx]
-    matched = treat.role_matched[acct]
-    rel = mem.relevance(treat.claim[acct], depth[acct], matched, matched & (treat.tailoring == "individual"), b)
-    engaged_before = m.engagement[i] >= b.engaged_threshold
-    recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
-    attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
-    m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i] = mem.respond(
-        m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i], a.fit_true[acct], t.count,
-        t.theater, t.effect * attention, rel, t.collisions[acct].astype(np.float32), b)
+    t, m = week.touches, model.members
+    clicks, new_mql = np.empty(len(t.idx), np.float32), np.empty(len(t.idx), bool)
+    for start in range(0, len(t.idx), RESPONSE_CHUNK):  # elementwise, so chunks give the same numbers
+        sl = slice(start, start + RESPONSE_CHUNK)
+        clicks[sl], new_mql[sl] = _respond(model, week, sl)
     # Channel metrics: expected clicks on the ad touches delivered.
-    clicks = t.count * t.ads_share * np.float32(model.cfg.vendor.ad_ctr) * rel * recept
     model.recorder.add("clicks", float(clicks.sum()))
     model.recorder.add("impressions", float((t.count * t.ads_share).sum()))
-    new_mql = (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
+    acct = m.acct[t.idx]
     mqls = per_account.total(acct, new_mql, model.n_accounts)
     model.recorder.add("mqls", int(new_mql.sum()))
     week.new_mql = mqls > 0
     if model.ledger is not None:
         model.ledger.clicks += per_account.total(acct, clicks, model.n_accounts)
         model.ledger.mqls += mqls
+
+
+#: Touched members whose response is computed at once (a million accounts touch 1.5 million
+#: members a week, and every step of the response is an array of them).
+RESPONSE_CHUNK = 1 << 18
+
+
+def _respond(model: ABXModel, week: Week, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+    """The response of the touched members ``week.touches.idx[sl]``: state updated; their expected
+    ad clicks and whether each became an MQL returned."""
+    a, m, b = model.accounts, model.members, model.cfg.market.buyers
+    t, treat, depth = week.touches, week.treatment, week.depth_paid
+    i = t.idx[sl]
+    acct = m.acct[i]
+    matched = treat.role_matched[acct]
+    rel = mem.relevance(treat.claim[acct], depth[acct], matched, matched & (treat.tailoring == "individual"), b)
+    engaged_before = m.engagement[i] >= b.engaged_threshold
+    recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
+    attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
+    m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i] = mem.respond(
+        m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i], a.fit_true[acct], t.count[sl],
+        t.theater[sl], t.effect[sl] * attention, rel, t.collisions[acct].astype(np.float32), b)
+    clicks = t.count[sl] * t.ads_share[sl] * np.float32(model.cfg.vendor.ad_ctr) * rel * recept
+    return clicks, (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
 
 
 def deliberate(model: ABXModel, week: Week) -> None:
