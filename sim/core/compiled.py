@@ -25,6 +25,10 @@ from typing import Any
 import numba
 from numba.core.extending import register_jitable
 
+#: Members a compiled loop works on per call, so its buffers are bounded (a million accounts have
+#: seven million members). Computational, not behavioural: results are the same whatever it is.
+MEMBER_CHUNK = 1 << 20
+
 #: Compile a loop: cached on disk, without the GIL, no bounds checks (indices come from the
 #: model's own state, whose invariants the tests check).
 jit = numba.njit(cache=True, nogil=True, boundscheck=False)

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core import constants as k
-from sim.core.compiled import jit
+from sim.core.compiled import MEMBER_CHUNK, jit
 from sim.core.config import Channel, VendorConfig
 from sim.core.mechanisms import members as mem
 
-MEMBER_CHUNK = 1 << 20
-"""Members drawn per call of the compiled touch loop (its buffers hold this many; the draws are
-the same whatever the chunk, because each stream is read in member order)."""
 RESEARCH_COST_EXPONENT = 2
 """Exponent of research depth in its cost (cost grows as ``depth ** RESEARCH_COST_EXPONENT``): deep
 research costs disproportionately more. Fixed, not a parameter: the shape of the cost curve, whose
