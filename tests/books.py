@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from sim.core.mechanisms import market
 from sim.core.model import ABXModel
 from sim.core.state import Stage
 
@@ -83,7 +84,7 @@ def assert_conserved(model: ABXModel, start: Start) -> None:
     assert np.array_equal(a.m_start, np.cumsum(a.m_count) - a.m_count), f"week {week}: committee starts"
     influence = np.bincount(m.acct, m.influence, n)
     assert np.allclose(influence, 1.0, atol=1e-5), f"week {week}: committee influence sums {influence.min()}"
-    reach = np.stack([np.bincount(m.acct, row, n) for row in m.reach])
+    reach = np.stack([np.bincount(m.acct, row, n) for row in market.unpack_channels(m.reach)])
     assert np.array_equal(a.reach_count, reach), f"week {week}: reach counts out of step with the members' reach"
 
 

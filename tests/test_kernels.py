@@ -49,8 +49,7 @@ def touch_setup(n: int = 20_000, claim: float = 0.0):
     """``n`` one-member accounts reached on ads and email only, no sales, no self-service."""
     rate = np.zeros((n, 5), np.float32)
     rate[:, 0], rate[:, 1] = 0.2, 0.3  # 0.5 touches a week
-    reach = np.zeros((5, n), bool)
-    reach[:2] = True
+    reach = np.full(n, 0b00011, np.uint8)  # ads and email
     sales = delivery.SalesReach(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.float32), 1.0)
     seen = delivery.Perception(np.full(n, claim, np.float32), np.zeros(n, np.float32), np.full(n, 0.5, np.float32), 4.0)
     return rate, reach, np.arange(n), sales, np.zeros(n, bool), seen

@@ -93,7 +93,9 @@ def test_generate_market_is_consistent():
     assert np.array_equal(np.bincount(mb.acct, minlength=3000), a.m_count)
     assert np.allclose(np.bincount(mb.acct, mb.influence, 3000), 1.0, atol=1e-5)
     assert (a.acv_potential > 0).all() and ((a.fit_obs >= 0) & (a.fit_obs <= 1)).all()
-    assert mb.reach.shape == (5, len(mb))
+    reach = market.unpack_channels(mb.reach)
+    assert reach.shape == (5, len(mb)) and np.array_equal(market.pack_channels(reach), mb.reach)
+    assert np.array_equal(a.reach_count, np.stack([np.bincount(mb.acct, row, 3000) for row in reach]))
     customers = a.arr > 0
     # Installed base about 6% (binomial sd ~0.0043 at n=3000; tolerance 0.025), biased to fit.
     assert customers.mean() == pytest.approx(0.06, abs=0.025)

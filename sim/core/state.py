@@ -131,7 +131,7 @@ class Accounts(Table):
     churn_propensity: np.ndarray = var("float32", DRAWN, "probability/renewal",
                                        "trait: the account's chance of leaving at a renewal at average health")
     m_start: np.ndarray = var("int64", DRAWN, "member index", "first member of the committee")
-    m_count: np.ndarray = var("int64", DRAWN, "members", "committee size")
+    m_count: np.ndarray = var("int8", DRAWN, "members", "committee size")
     reach_count: np.ndarray = var("int8", DRAWN, "members", "committee members each marketing channel reaches "
                                   "(kept in step with the members' reach)", rows="channel")
     in_market: np.ndarray = var("bool", DRAWN, "flag", "inside a buying window")
@@ -185,7 +185,8 @@ class Members(Table):
     role: np.ndarray = var("int8", DRAWN, "ROLES index", "buying role")
     influence: np.ndarray = var("float32", DRAWN, "share", "weight in the committee's decision (sums to 1)")
     veto: np.ndarray = var("bool", DRAWN, "flag", "can stall or block the deal")
-    reach: np.ndarray = var("bool", DRAWN, "flag", "reachable on each channel", rows="channel")
+    reach: np.ndarray = var("uint8", DRAWN, "channel bits", "reachable on each channel: bit c for channel c "
+                            "(``market.pack_channels``; one byte, not five, for seven million members)")
     skepticism: np.ndarray = var("float32", DRAWN, "0-1", "trait: how hard the member is to impress")
     awareness: np.ndarray = var("float32", DRAWN, "0-1", "awareness of the vendor")
     engagement: np.ndarray = var("float32", DRAWN, "0-1", "engagement with the vendor")

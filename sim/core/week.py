@@ -42,7 +42,7 @@ class Week:
     self_serve: np.ndarray = field(init=False)  # world -> delivery: member found content on their own [M]
     plan: Plan = field(init=False)  # orchestration -> delivery, customers
     treatment: Treatment = field(init=False)  # personalization -> delivery, response, committees
-    touches: Touches = field(init=False)  # delivery -> response
+    touches: Touches = field(init=False)  # delivery -> response (which consumes it)
     depth_paid: np.ndarray = field(init=False)  # delivery -> response: research depth paid for [N]
     sdr_work: np.ndarray = field(init=False)  # delivery -> committees, funnel: SDRs work the account [N]
     cs_work: np.ndarray = field(init=False)  # delivery -> customers: CS reaches out [N]

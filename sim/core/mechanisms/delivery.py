@@ -126,12 +126,13 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     """This week's touches of every member, and which of them are seen as superficial.
 
     A member's expected touches are marketing's (``rate`` [N, C] of its account on the channels
-    ``reach`` [C, M] that reach it) plus sales' (:class:`SalesReach`); the count is Poisson with
-    that mean (drawn only where it is positive, in member order, from ``touch_rng``), plus the one
-    touch a member who found content on their own (``self_serve``) served themselves. A touched
-    member sees each marketing touch as superficial with ``p_superficial`` of the account's claim
-    and paid depth and the member's skepticism (:func:`sim.core.mechanisms.members.p_superficial`),
-    drawn binomially from ``theater_rng``; sales and self-served touches are never theater.
+    that reach it: ``reach`` [M], bit ``c`` for channel ``c``) plus sales' (:class:`SalesReach`);
+    the count is Poisson with that mean (drawn only where it is positive, in member order, from
+    ``touch_rng``), plus the one touch a member who found content on their own (``self_serve``)
+    served themselves. A touched member sees each marketing touch as superficial with
+    ``p_superficial`` of the account's claim and paid depth and the member's skepticism
+    (:func:`sim.core.mechanisms.members.p_superficial`), drawn binomially from ``theater_rng``;
+    sales and self-served touches are never theater.
 
     Returns, for the touched members only: their indices, touch counts, mean effect per touch (the
     channel effects ``effect`` [C], ``sales_touch_effect`` and ``SELF_SERVE_EFFECT`` weighted by the
@@ -141,7 +142,7 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     for start in range(0, len(acct), MEMBER_CHUNK):  # in chunks: buffers for a million members, not seven
         sl = slice(start, start + MEMBER_CHUNK)
         idx, *rest = _draw_touches(
-            rate, reach[:, sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
+            rate, reach[sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
             np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], perception.claim, perception.depth,
             perception.skepticism[sl], perception.sensitivity, effect.astype(np.float32),
             np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), touch_rng, theater_rng)
@@ -179,7 +180,7 @@ class Perception:
 def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, claim, depth,
                   skepticism, sensitivity, effect, sales_effect, self_effect, touch_rng, theater_rng):  # type: ignore[no-untyped-def]
     """:func:`draw_touches` in one pass over members (float32 per member, as the arrays are)."""
-    n_channels, m = reach.shape
+    n_channels, m = rate.shape[1], acct.shape[0]
     idx = np.empty(m, np.int64)
     count, dose = np.empty(m, np.float32), np.empty(m, np.float32)
     ads, theater = np.empty(m, np.float32), np.empty(m, np.float32)
@@ -188,7 +189,7 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         a = acct[i]
         marketing, weighted = np.float32(0), np.float32(0)
         for c in range(n_channels):
-            expected = rate[a, c] * np.float32(reach[c, i])
+            expected = rate[a, c] * np.float32((reach[i] >> c) & 1)
             marketing += expected
             weighted += effect[c] * expected
         sales = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * np.float32(key[i]) + ae_reach * ae_effort[a]
@@ -200,7 +201,7 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         total = marketing + sales + organic
         idx[k], count[k] = i, n
         dose[k] = (weighted + sales * sales_effect + organic * self_effect) / total
-        ads[k] = rate[a, 0] * np.float32(reach[0, i]) / total
+        ads[k] = rate[a, 0] * np.float32(reach[i] & 1) / total
         p = mem.p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
         theater[k] = theater_rng.binomial(n, p) if p > 0 else 0
         k += 1

@@ -115,6 +115,19 @@ def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Gener
     return reach
 
 
+def pack_channels(reach: np.ndarray) -> np.ndarray:
+    """Per-channel flags [C, M] as one byte per member, bit ``c`` for channel ``c``."""
+    bits = np.zeros(reach.shape[1], dtype=np.uint8)
+    for c, row in enumerate(reach):
+        bits |= row.astype(np.uint8) << np.uint8(c)
+    return bits
+
+
+def unpack_channels(bits: np.ndarray, n_channels: int = len(CHANNELS)) -> np.ndarray:
+    """The per-channel flags [C, M] packed by :func:`pack_channels`."""
+    return ((bits[None, :] >> np.arange(n_channels, dtype=np.uint8)[:, None]) & 1).astype(bool)
+
+
 def draw_skepticism(role: np.ndarray, mean: float, rng: np.random.Generator) -> np.ndarray:
     """Skepticism trait: ``Beta(k * mean, k * (1 - mean))`` with ``k = SKEPTICISM_CONCENTRATION`` (6),
     plus the role's offset ``ROLE_SKEPTICISM``, clipped to 0-1."""
@@ -201,8 +214,8 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
         adoption=adoption, ti_customer=np.where(customer, 0, NEVER), renewals=renewals,
     )
     members = Members.create(
-        n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role], reach=reach,
-        skepticism=skepticism,
+        n_members, acct=acct, seat=seat, role=role, influence=influence, veto=ROLE_VETO[role],
+        reach=pack_channels(reach), skepticism=skepticism,
         awareness=np.where(is_cust, f32(INSTALLED_AWARENESS), f32(0)),
         engagement=np.where(is_cust, f32(INSTALLED_ENGAGEMENT), f32(0)),
         opinion=np.where(is_cust, np.clip(rng.normal(*INSTALLED_OPINION, n_members), -1, 1).astype(f32), f32(0)),

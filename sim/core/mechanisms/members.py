@@ -179,19 +179,22 @@ def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.nd
     (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2).
     The rate is capped at 1: a member can move all the way to the committee's view, never past it
     (a strong spread times a tailoring multiplier would otherwise overshoot and leave -1..1)."""
-    w = _spread_weights(engagement, influence, np.float32(SPREAD_WEIGHT_UNENGAGED))
-    mean = account_mean(opinion, w, acct, n_accounts)
+    w, s = _spread_sums(opinion, engagement, influence, acct, n_accounts, np.float32(SPREAD_WEIGHT_UNENGAGED))
+    mean = np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
     capped = np.minimum(np.broadcast_to(np.asarray(rate, np.float64), (n_accounts,)), 1.0)
     return _toward(opinion, mean, capped, acct)
 
 
 @jit
-def _spread_weights(engagement, influence, unengaged):  # type: ignore[no-untyped-def]
-    """``influence * (unengaged + engagement)`` per member, float32."""
-    w = np.empty(engagement.shape[0], np.float32)
-    for i in range(w.shape[0]):
-        w[i] = influence[i] * (unengaged + engagement[i])
-    return w
+def _spread_sums(opinion, engagement, influence, acct, n_accounts, unengaged):  # type: ignore[no-untyped-def]
+    """Per account: the sum of the spread weights ``influence * (unengaged + engagement)`` (float32
+    per member) and of the weighted opinions, float64 (:func:`account_mean`'s sums, no weight array)."""
+    w, s = np.zeros(n_accounts), np.zeros(n_accounts)
+    for i in range(acct.shape[0]):
+        weight = influence[i] * (unengaged + engagement[i])
+        w[acct[i]] += weight
+        s[acct[i]] += weight * opinion[i]
+    return w, s
 
 
 @jit
@@ -207,20 +210,21 @@ def committee_view(engagement: np.ndarray, opinion: np.ndarray, influence: np.nd
                    n_accounts: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Per account: coverage (influence share of the committee engaged, 0-1) and support
     (influence-weighted opinion of the engaged members, -1..1; 0 with nobody engaged)."""
-    engaged_influence = _engaged_influence(engagement, influence, np.float32(threshold))
-    coverage, opinion_sum = _weighted_sums(opinion, engaged_influence, acct, n_accounts)
+    coverage, opinion_sum = _engaged_sums(engagement, opinion, influence, acct, n_accounts, np.float32(threshold))
     support = np.divide(opinion_sum, coverage, out=np.zeros(n_accounts), where=coverage > 0)
     return np.clip(coverage, 0, 1).astype(np.float32), support.astype(np.float32)
 
 
 @jit
-def _engaged_influence(engagement, influence, threshold):  # type: ignore[no-untyped-def]
-    """A member's influence if engaged (``engagement >= threshold``, compared in float32), else 0."""
-    out = np.zeros(engagement.shape[0], np.float32)
-    for i in range(out.shape[0]):
+def _engaged_sums(engagement, opinion, influence, acct, n_accounts, threshold):  # type: ignore[no-untyped-def]
+    """Per account, float64: the influence of the engaged members (``engagement >= threshold``,
+    compared in float32) and their influence-weighted opinions."""
+    w, s = np.zeros(n_accounts), np.zeros(n_accounts)
+    for i in range(acct.shape[0]):
         if engagement[i] >= threshold:
-            out[i] = influence[i]
-    return out
+            w[acct[i]] += influence[i]
+            s[acct[i]] += influence[i] * opinion[i]
+    return w, s
 
 
 def consensus(coverage: np.ndarray, support: np.ndarray) -> np.ndarray:

@@ -43,9 +43,9 @@ def world_turns(model: ABXModel, week: Week) -> None:
     idx = np.flatnonzero(leave)
     if len(idx):
         new_reach = market.draw_reach(m.role[idx], np.asarray(model.cfg.vendor.channel_reach, np.float32), rng)
-        for count, old, new in zip(a.reach_count, m.reach[:, idx], new_reach, strict=True):
+        for count, old, new in zip(a.reach_count, market.unpack_channels(m.reach[idx]), new_reach, strict=True):
             np.add.at(count, m.acct[idx], new.astype(np.int8) - old)  # several may leave one account
-        m.reach[:, idx] = new_reach
+        m.reach[idx] = market.pack_channels(new_reach)
         m.skepticism[idx] = market.draw_skepticism(m.role[idx], mc.buyers.skepticism_mean, rng)
         for arr in (m.awareness, m.engagement, m.opinion, m.fatigue):
             arr[idx] = 0.0
