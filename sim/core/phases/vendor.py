@@ -108,8 +108,10 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
 
 def _touch_detail(model: ABXModel, i: int, t: Touches) -> str:
     """One account's touches this week, in words (for its story)."""
-    mine = model.members.acct[t.idx] == i
-    text = f"{int(t.count[mine].sum())} touches to {int(mine.sum())} of {model.accounts.m_count[i]} members"
+    a = model.accounts
+    # The touched members are in member order and a committee is contiguous: a slice, not a scan.
+    mine = slice(*np.searchsorted(t.idx, [a.m_start[i], a.m_start[i] + a.m_count[i]]))
+    text = f"{int(t.count[mine].sum())} touches to {len(t.idx[mine])} of {a.m_count[i]} members"
     if t.theater[mine].sum():
         text += f", {int(t.theater[mine].sum())} seen as superficial"
     if t.collisions[i]:
