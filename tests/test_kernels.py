@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import SMALL_TIERS
 
-from sim.core import per_account
+from sim.api import compose_config
+from sim.core import compiled, per_account
 from sim.core.mechanisms import delivery
+from sim.core.mechanisms import members as mem
+from sim.core.model import ABXModel
+from sim.core.streams import uniforms
 
 N = 300
 
@@ -88,6 +93,55 @@ def test_theater_is_a_binomial_share_of_marketing_touches_and_self_service_is_on
 def test_touches_drawn_in_chunks_are_the_touches_drawn_at_once(monkeypatch):
     setup = touch_setup(claim=0.5)
     whole = draw(setup, seed=5)
-    monkeypatch.setattr(delivery, "MEMBER_CHUNK", 7_000)  # three chunks, the last one short
+    monkeypatch.setattr(compiled, "MEMBER_CHUNK", 7_000)  # three chunks, the last one short
     chunked = draw(setup, seed=5)
     assert all(np.array_equal(a, b) for a, b in zip(whole, chunked, strict=True))
+
+
+def test_committee_loops_are_their_numpy_forms_bit_for_bit():
+    acct, influence = members(7, sort=True)
+    rng = np.random.default_rng(8)
+    opinion = rng.uniform(-1, 1, len(acct)).astype(np.float32)
+    engagement = rng.uniform(0, 1, len(acct)).astype(np.float32)
+    engagement[::50] = np.float32(0.7)  # exactly at the threshold (0.7 rounds down in float32)
+    w = influence * (np.float32(0.2) + engagement)
+    mean = np.divide(np.bincount(acct, w * opinion, N), np.bincount(acct, w, N), out=np.zeros(N),
+                     where=np.bincount(acct, w, N) > 0)
+    spread = (opinion + np.minimum(0.3, 1.0) * (mean[acct] - opinion)).astype(np.float32)
+    assert np.array_equal(mem.spread_opinion(opinion, engagement, influence, acct, N, 0.3), spread)
+    engaged = influence * (engagement >= 0.7).astype(np.float32)
+    cover = np.bincount(acct, engaged, N)
+    support = np.divide(np.bincount(acct, engaged * opinion, N), cover, out=np.zeros(N), where=cover > 0)
+    coverage, got = mem.committee_view(engagement, opinion, influence, acct, N, 0.7)
+    assert np.array_equal(coverage, np.clip(cover, 0, 1).astype(np.float32))
+    assert np.array_equal(got, support.astype(np.float32))
+
+
+def test_a_loop_that_cannot_be_cached_is_compiled_anyway():
+    namespace: dict = {}
+    exec("def twice(x):\n    return 2 * x\n", namespace)  # no source file: numba has nowhere to cache it
+    with pytest.warns(UserWarning, match="cannot cache"):
+        twice = compiled.jit(namespace["twice"])
+    assert twice(21) == 42
+
+
+def test_uniforms_in_chunks_are_one_draw(monkeypatch):
+    monkeypatch.setattr(compiled, "MEMBER_CHUNK", 3)
+    parts = list(uniforms(np.random.default_rng(4), 10))
+    assert [s.stop - s.start for s, _ in parts] == [3, 3, 3, 1]
+    assert np.array_equal(np.concatenate([u for _, u in parts]), np.random.default_rng(4).random(10))
+
+
+def test_a_model_run_in_small_chunks_is_the_same_run(monkeypatch):
+    def run() -> tuple[dict, np.ndarray]:
+        model = ABXModel(compose_config(["market.n_accounts=800", "horizon_weeks=12", *SMALL_TIERS]))
+        model.run()
+        return model.summary(), model.members.trust.copy()
+
+    whole, trust = run()
+    monkeypatch.setattr(compiled, "MEMBER_CHUNK", 97)  # chunks of odd sizes, cutting committees
+    monkeypatch.setattr(compiled, "RESPONSE_CHUNK", 31)
+    chunked, chunked_trust = run()
+    assert np.array_equal(trust, chunked_trust)
+    assert whole.keys() == chunked.keys()
+    assert all(whole[k] == chunked[k] or (np.isnan(whole[k]) and np.isnan(chunked[k])) for k in whole)

@@ -2,8 +2,8 @@
 
 The model's state lives in numpy arrays (:mod:`sim.core.state`) and every mechanism updates all
 agents at once; these agents read and show one row, so the model can be inspected with Mesa's
-tools (``model.agents_by_type``, ``AgentSet.select``/``agg``, SolaraViz). Team agents exist from
-the start; account agents are created the first time ``model.account_agents`` is read, and member
+tools (``model.account_agents.select``/``agg``, then ``model.agents_by_type``, SolaraViz). Team
+agents exist from the start; account agents are created the first time ``model.account_agents`` is read, and member
 agents per committee the first time they are asked for (``account.committee``), because a market
 can hold a million accounts and seven million members.
 """

@@ -1,40 +1,41 @@
-"""How the model's loops over members are compiled (numba).
+"""How the model's loops over members are compiled (numba), and how much they work on at once.
 
 A week touches every committee member several times. numpy does each step as a pass over whole
 arrays, and a chain of small passes over large arrays is memory traffic; the few loops that matter
 are compiled instead, one pass each (:mod:`sim.core.per_account`, the touch loop in
 :mod:`sim.core.mechanisms.delivery`, the committee loops in :mod:`sim.core.mechanisms.members`).
-What needs exp, expm1 or power on every touched member stays in numpy, whose vectorised
-(SIMD) versions are about six times faster than a compiled loop's scalar calls (measured).
+What needs exp, expm1 or power on every touched member stays in numpy, whose vectorised (SIMD)
+versions are about six times faster than a compiled loop's scalar calls (measured), and which
+keeps the model's float32 arithmetic exactly as before.
 
-- :data:`jit` compiles a loop. Compiled code is cached on disk next to its module (numba's
-  ``cache=True``), so only the first run on a machine pays for compilation.
-- :func:`jitable` marks a mechanism function that is written once, for both worlds: numpy runs it
-  on whole arrays (the tests, the docs), and a compiled loop calls it for one member. Such a
-  function uses only arithmetic, ``np.minimum``/``np.maximum``, ``np.exp``/``np.expm1``/``np.power``
-  and ``np.float32``/``np.float64`` (a cast of an array or of a number), never ``astype``,
-  ``np.where`` or ``np.clip``. Its parameters object ``b`` may be a config dataclass (numpy) or a
-  :class:`typing.NamedTuple` of the same fields (compiled).
+Compiled code is cached on disk next to its module, so only the first run on a machine pays for
+compilation (about ten seconds). numba keys a cached loop on its own file only, so a compiled loop
+calls no function of another module: an edit there would not reach the cached copy.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numba
-from numba.core.extending import register_jitable
 
-#: Members a compiled loop works on per call, so its buffers are bounded (a million accounts have
-#: seven million members). Computational, not behavioural: results are the same whatever it is.
+#: Members a compiled loop (and a draw of one uniform per member) works on per call, so buffers are
+#: bounded: a million accounts have seven million members. Computational, not behavioural: the
+#: results are the same whatever it is (tests change it).
 MEMBER_CHUNK = 1 << 20
+#: Touched members whose response numpy computes at once (each step of the response is an array of
+#: them; a million accounts touch 1.5 million members a week). Results are the same whatever it is.
+RESPONSE_CHUNK = 1 << 18
 
-#: Compile a loop: cached on disk, without the GIL, no bounds checks (indices come from the
-#: model's own state, whose invariants the tests check).
-jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
-
-def jitable[F: Callable[..., Any]](fn: F) -> F:
-    """Let compiled loops call ``fn`` on single values; numpy still calls it on arrays (unchanged)."""
-    register_jitable(fn)
-    return fn
+def jit[F: Callable[..., Any]](fn: F) -> F:
+    """Compile a loop, cached on disk; where no folder for the cache can be written (a read-only
+    install without a home folder), compiled in each process instead, with a warning. No bounds
+    checks: indices come from the model's own state, whose invariants the tests check."""
+    try:
+        return numba.njit(fn, cache=True, nogil=True, boundscheck=False)  # type: ignore[return-value]
+    except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
+        warnings.warn(f"numba cannot cache {fn.__qualname__} ({error}); it is compiled in every run", stacklevel=2)
+        return numba.njit(fn, cache=False, nogil=True, boundscheck=False)  # type: ignore[return-value]

@@ -131,7 +131,7 @@ class Accounts(Table):
     churn_propensity: np.ndarray = var("float32", DRAWN, "probability/renewal",
                                        "trait: the account's chance of leaving at a renewal at average health")
     m_start: np.ndarray = var("int64", DRAWN, "member index", "first member of the committee")
-    m_count: np.ndarray = var("int8", DRAWN, "members", "committee size")
+    m_count: np.ndarray = var("int64", DRAWN, "members", "committee size")
     reach_count: np.ndarray = var("int8", DRAWN, "members", "committee members each marketing channel reaches "
                                   "(kept in step with the members' reach)", rows="channel")
     in_market: np.ndarray = var("bool", DRAWN, "flag", "inside a buying window")

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from sim.core import compiled
+
 #: Every random process, with what it draws. A stream can only be asked for by one of these names.
 PROCESSES: dict[str, str] = {
     "market": "the market at week 0: segments, industries, value, fit, committees, customers, opinions",
@@ -95,10 +97,6 @@ class WeekStreams:
         return self._made[process]
 
 
-#: How many uniforms :func:`uniforms` draws at a time (8 MB of float64).
-UNIFORM_CHUNK = 1 << 20
-
-
 def uniforms(rng: np.random.Generator, n: int) -> Iterator[tuple[slice, np.ndarray]]:
     """``rng.random(n)`` a chunk at a time: the same numbers in the same order, as (slots, values)
     pairs, so a draw for each of seven million members never holds 54 MB at once.
@@ -107,7 +105,7 @@ def uniforms(rng: np.random.Generator, n: int) -> Iterator[tuple[slice, np.ndarr
     >>> bool((np.concatenate(parts) == np.random.default_rng(1).random(5)).all())
     True
     """
-    for start in range(0, n, UNIFORM_CHUNK):
-        stop = min(start + UNIFORM_CHUNK, n)
+    for start in range(0, n, compiled.MEMBER_CHUNK):
+        stop = min(start + compiled.MEMBER_CHUNK, n)
         yield slice(start, stop), rng.random(stop - start)
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core import compiled
 from sim.core import constants as k
-from sim.core.compiled import MEMBER_CHUNK, jit
+from sim.core.compiled import jit
 from sim.core.config import Channel, VendorConfig
 from sim.core.mechanisms import members as mem
 
@@ -139,17 +140,24 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     expected touches), the share of touches that were ads, and the theater counts.
     """
     parts = []
-    for start in range(0, len(acct), MEMBER_CHUNK):  # in chunks: buffers for a million members, not seven
-        sl = slice(start, start + MEMBER_CHUNK)
-        idx, *rest = _draw_touches(
+    chunk = compiled.MEMBER_CHUNK  # buffers for a million members, not seven
+    for start in range(0, len(acct), chunk):
+        sl = slice(start, start + chunk)
+        idx, *rest = _touch_counts(
             rate, reach[sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
-            np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], perception.claim, perception.depth,
-            perception.skepticism[sl], perception.sensitivity, effect.astype(np.float32),
-            np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), touch_rng, theater_rng)
+            np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], effect.astype(np.float32),
+            np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), int(Channel.ADS), touch_rng)
         parts.append((idx + start, *rest))
-    if len(parts) == 1:
-        return parts[0]
-    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+    idx, count, dose, ads, marketing_share = (
+        parts[0] if len(parts) == 1 else [np.concatenate(column) for column in zip(*parts, strict=True)])
+    # Theater, in numpy over the touched (float32, as the mechanism function computes it everywhere).
+    touched_acct = acct[idx]
+    p = mem.p_superficial(perception.claim[touched_acct], perception.depth[touched_acct], perception.skepticism[idx],
+                          perception.sensitivity) * marketing_share
+    theater = np.zeros(len(idx), np.float32)
+    hit = p > 0
+    theater[hit] = theater_rng.binomial(count[hit].astype(np.int64), p[hit])
+    return idx, count, dose, ads, theater
 
 
 @dataclass
@@ -177,13 +185,14 @@ class Perception:
 
 
 @jit
-def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, claim, depth,
-                  skepticism, sensitivity, effect, sales_effect, self_effect, touch_rng, theater_rng):  # type: ignore[no-untyped-def]
-    """:func:`draw_touches` in one pass over members (float32 per member, as the arrays are)."""
+def _touch_counts(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, effect, sales_effect,
+                  self_effect, ads_channel, touch_rng):  # type: ignore[no-untyped-def]
+    """The touch counts of :func:`draw_touches` in one pass over members, in float32 as the arrays
+    are; for the touched: index, count, mean effect per touch, ads' and marketing's share."""
     n_channels, m = rate.shape[1], acct.shape[0]
     idx = np.empty(m, np.int64)
     count, dose = np.empty(m, np.float32), np.empty(m, np.float32)
-    ads, theater = np.empty(m, np.float32), np.empty(m, np.float32)
+    ads, marketing_share = np.empty(m, np.float32), np.empty(m, np.float32)
     k = 0
     for i in range(m):
         a = acct[i]
@@ -201,11 +210,10 @@ def _draw_touches(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
         total = marketing + sales + organic
         idx[k], count[k] = i, n
         dose[k] = (weighted + sales * sales_effect + organic * self_effect) / total
-        ads[k] = rate[a, 0] * np.float32(reach[i] & 1) / total
-        p = mem.p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * (marketing / total)
-        theater[k] = theater_rng.binomial(n, p) if p > 0 else 0
+        ads[k] = rate[a, ads_channel] * np.float32((reach[i] >> ads_channel) & 1) / total
+        marketing_share[k] = marketing / total
         k += 1
-    return idx[:k].copy(), count[:k].copy(), dose[:k].copy(), ads[:k].copy(), theater[:k].copy()
+    return idx[:k].copy(), count[:k].copy(), dose[:k].copy(), ads[:k].copy(), marketing_share[:k].copy()
 
 
 def collisions(n_teams: np.ndarray, p_inconsistent: float, rng: np.random.Generator) -> np.ndarray:

@@ -116,7 +116,8 @@ def draw_reach(role: np.ndarray, channel_reach: np.ndarray, rng: np.random.Gener
 
 
 def pack_channels(reach: np.ndarray) -> np.ndarray:
-    """Per-channel flags [C, M] as one byte per member, bit ``c`` for channel ``c``."""
+    """Per-channel flags [C, M] as one byte per member, bit ``c`` for channel ``c`` (up to 8 channels)."""
+    assert len(reach) <= 8, "one byte holds eight channels"
     bits = np.zeros(reach.shape[1], dtype=np.uint8)
     for c, row in enumerate(reach):
         bits |= row.astype(np.uint8) << np.uint8(c)

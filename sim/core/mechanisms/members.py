@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.compiled import jit, jitable
+from sim.core.compiled import jit
 from sim.core.config import BuyerConfig
 
 REL_THEATER_NO_SKEPTICISM = 0.5
@@ -47,7 +47,6 @@ def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, in
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
-@jitable  # the delivery loop draws theater touch by touch
 def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, sensitivity: float) -> np.ndarray:
     """Chance a touch is perceived as superficial personalization (theater), 0-1.
 
@@ -59,7 +58,7 @@ def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, 
     0.0
     """
     gap = np.maximum(claim - depth, 0.0)
-    return 1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))
+    return (1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))).astype(np.float32)
 
 
 def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:

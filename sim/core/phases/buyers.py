@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import per_account
+from sim.core import compiled, per_account
 from sim.core.mechanisms import members as mem
 from sim.core.week import Week
 
@@ -19,8 +19,9 @@ def respond(model: ABXModel, week: Week) -> None:
     theater and collisions cost trust; newly engaged members become MQLs."""
     t, m = week.touches, model.members
     clicks, new_mql = np.empty(len(t.idx), np.float32), np.empty(len(t.idx), bool)
-    for start in range(0, len(t.idx), RESPONSE_CHUNK):  # elementwise, so chunks give the same numbers
-        sl = slice(start, start + RESPONSE_CHUNK)
+    chunk = compiled.RESPONSE_CHUNK  # elementwise, so chunks give the same numbers
+    for start in range(0, len(t.idx), chunk):
+        sl = slice(start, start + chunk)
         clicks[sl], new_mql[sl] = _respond(model, week, sl)
     # Channel metrics: expected clicks on the ad touches delivered.
     model.recorder.add("clicks", float(clicks.sum()))
@@ -33,11 +34,6 @@ def respond(model: ABXModel, week: Week) -> None:
         model.ledger.clicks += per_account.total(acct, clicks, model.n_accounts)
         model.ledger.mqls += mqls
     del week.touches  # consumed: no later phase reads them (36 MB at a million accounts)
-
-
-#: Touched members whose response is computed at once (a million accounts touch 1.5 million
-#: members a week, and every step of the response is an array of them).
-RESPONSE_CHUNK = 1 << 18
 
 
 def _respond(model: ABXModel, week: Week, sl: slice) -> tuple[np.ndarray, np.ndarray]:
