@@ -45,6 +45,14 @@ def _clock(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+def _one_job_at_a_time(launcher: object) -> bool:
+    """Whether the launcher runs one job at a time in this process (Hydra's basic launcher, joblib
+    with one job), leaving a core to the report's helper. Beside two joblib workers starting up, the
+    helper's warm-up (~1 s of CPU) took their time and saved none."""
+    name = type(launcher).__name__
+    return name == "BasicLauncher" or (name == "JoblibLauncher" and getattr(launcher, "joblib", {}).get("n_jobs") == 1)
+
+
 class ABXSweeper(BasicSweeper):
     """Grid x design x replications, launched in batches with progress and a final report.
 
@@ -101,7 +109,7 @@ class ABXSweeper(BasicSweeper):
         start = time.perf_counter()
         print(f"abx-sim sweep: {len(jobs)} runs into {sweep_dir}", file=sys.stderr)
         # The report's imports and figure warmed up on a spare core meanwhile (sim/sweep/report_worker.py).
-        worker = ReportWorker() if figure_worker.helps() else None
+        worker = ReportWorker() if _one_job_at_a_time(self.launcher) and figure_worker.helps() else None
         try:
             for first in range(0, len(jobs), batch_size):
                 results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
