@@ -22,6 +22,8 @@ from sim.outputs.run import run_id_of
 from sim.sweep import analysis, catalog
 from sim.sweep.designs import make_design
 from sim.sweep.plan import expand
+from sim.sweep.report import write_report
+from sim.sweep.report_worker import ReportWorker
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
 REPORT = shutil.which("abx-sim-report") or str(Path(sys.executable).with_name("abx-sim-report"))
@@ -125,6 +127,22 @@ def test_a_sweep_writes_a_catalog_and_a_report(grid_sweep):
     report = (grid_sweep / "report.md").read_text()
     assert "## Strategies" in report and "Differences to `channel`" in report
     assert (grid_sweep / "strategies.png").is_file()
+
+
+@pytest.mark.slow
+def test_the_report_helper_writes_the_report_written_in_process_and_stands_in_if_it_died(grid_sweep, tmp_path):
+    folder = tmp_path / "grid"
+    shutil.copytree(grid_sweep, folder)
+    (folder / "report.md").unlink()
+    assert ReportWorker().report(folder) == folder / "report.md"
+    helper = (folder / "report.md").read_text()
+    assert helper == write_report(folder).read_text() == (grid_sweep / "report.md").read_text().replace(
+        str(grid_sweep), str(folder))
+    dead = ReportWorker()
+    assert dead._proc is not None
+    dead._proc.kill()
+    (folder / "report.md").unlink()
+    assert dead.report(folder).read_text() == helper  # written in process instead
 
 
 @pytest.mark.slow

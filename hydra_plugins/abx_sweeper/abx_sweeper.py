@@ -23,6 +23,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from hydra_plugins.abx_sweeper.job_configs import ReusingConfigLoader
 from hydra_plugins.abx_sweeper.workers import stop_joblib_workers
+from sim.outputs import figure_worker
+from sim.sweep.report_worker import ReportWorker
 
 
 @dataclass
@@ -41,6 +43,14 @@ def _clock(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _one_job_at_a_time(launcher: object) -> bool:
+    """Whether the launcher runs one job at a time in this process (Hydra's basic launcher, joblib
+    with one job), leaving a core to the report's helper. Beside two joblib workers starting up, the
+    helper's warm-up (~1 s of CPU) took their time and saved none."""
+    name = type(launcher).__name__
+    return name == "BasicLauncher" or (name == "JoblibLauncher" and getattr(launcher, "joblib", {}).get("n_jobs") == 1)
 
 
 class ABXSweeper(BasicSweeper):
@@ -98,6 +108,8 @@ class ABXSweeper(BasicSweeper):
         counts = {"ok": 0, "failed": 0, "skipped": 0}
         start = time.perf_counter()
         print(f"abx-sim sweep: {len(jobs)} runs into {sweep_dir}", file=sys.stderr)
+        # The report's imports and figure warmed up on a spare core meanwhile (sim/sweep/report_worker.py).
+        worker = ReportWorker() if _one_job_at_a_time(self.launcher) and figure_worker.helps() else None
         try:
             for first in range(0, len(jobs), batch_size):
                 results = self.launcher.launch(jobs[first:first + batch_size], initial_job_idx=first)
@@ -111,9 +123,11 @@ class ABXSweeper(BasicSweeper):
                 print(f"abx-sim sweep: {done}/{len(jobs)} runs done ({counts['failed']} failed, "
                       f"{counts['skipped']} already done), {_clock(elapsed)} elapsed, ETA {_clock(eta)}",
                       file=sys.stderr)
+            self._report(sweep_dir, worker)
         finally:  # also when interrupted: no worker outlives the sweep
             stop_joblib_workers()
-        self._report(sweep_dir)
+            if worker is not None:
+                worker.close()
         if counts["failed"]:
             print(f"abx-sim sweep: {counts['failed']} of {len(jobs)} runs failed; their errors are in the catalog "
                   f"and {sweep_dir / 'report.md'}", file=sys.stderr)
@@ -121,11 +135,14 @@ class ABXSweeper(BasicSweeper):
         return counts
 
     @staticmethod
-    def _report(sweep_dir: Path) -> None:
-        from sim.sweep.report import write_report
-
+    def _report(sweep_dir: Path, worker: ReportWorker | None) -> None:
         try:
-            path = write_report(sweep_dir)
+            if worker is None:
+                from sim.sweep.report import write_report
+
+                path = write_report(sweep_dir)
+            else:
+                path = worker.report(sweep_dir)
         except Exception as exc:  # the runs are safe in the catalog; say why the report is missing
             print(f"abx-sim sweep: no report ({type(exc).__name__}: {exc}); "
                   f"retry with: abx-sim-report {sweep_dir}", file=sys.stderr)

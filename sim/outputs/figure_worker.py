@@ -49,12 +49,13 @@ def running_tasks() -> int:
 class FigureWorker:
     """The helper process: start it, then :meth:`draw` once, then :meth:`figures`; :meth:`close` always."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: str = __name__) -> None:
+        """Start the helper: ``python -m module`` (another helper's module may reuse this class)."""
         package_root = str(Path(__file__).resolve().parents[2])  # the helper imports this same sim package
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 env={**os.environ, "PYTHONPATH": path})
         except OSError:
             self._proc = None
@@ -115,7 +116,7 @@ class FigureWorker:
         self._proc = None
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Draw and render a small figure with the project's style (a symlog axis, a title, a legend):
     loads the fonts, the mathtext parser and the PNG encoder before the run's figures need them."""
     import matplotlib.pyplot as plt
@@ -137,7 +138,7 @@ def _serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it stops the helper
     from sim.outputs.plots import draw_figures
 
-    _warm_up()
+    warm_up()
     try:
         folder, tables = pickle.load(sys.stdin.buffer)
     except EOFError:  # the caller went away (or had nothing to draw)
@@ -146,6 +147,11 @@ def _serve() -> None:
         reply: tuple[str, Any] = ("ok", draw_figures(folder=folder, **tables))
     except Exception as exc:  # the caller raises it, as if it had drawn the figures itself
         reply = ("error", exc)
+    send_reply(reply)
+
+
+def send_reply(reply: tuple[str, Any]) -> None:
+    """Write a helper's pickled reply on stdout."""
     try:
         data = pickle.dumps(reply)
     except Exception:  # an exception that cannot be pickled: its type and message
