@@ -127,7 +127,7 @@ def p_nobody_holds_out(opinion: np.ndarray, engaged: np.ndarray, standing: np.nd
     """
     disagree = np.where(engaged, (1.0 - opinion) / 2.0, 1.0)
     stays = np.maximum(1.0 - p_holdout * disagree, 1e-12)
-    return np.exp(per_account.total(acct, standing * np.log(stays), n_accounts))
+    return np.exp(np.bincount(acct, standing * np.log(stays), n_accounts))
 
 
 def p_no_decision(nobody_holds_out: np.ndarray, progress: np.ndarray) -> np.ndarray:

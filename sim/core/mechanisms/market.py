@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import per_account
 from sim.core.config import CHANNELS, ROLES, Channel, MarketConfig, VendorConfig
 from sim.core.state import NEVER, Accounts, Members, Stage
 from sim.core.streams import uniforms
@@ -209,7 +208,7 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
     accounts = Accounts.create(
         n, segment=segment, industry=industry, acv_potential=acv, fit_true=fit_true, fit_obs=fit_obs,
         wallet_usd=wallet, churn_propensity=propensity,
-        m_start=m_start, m_count=size, reach_count=per_account.totals(acct, reach, n),
+        m_start=m_start, m_count=size, reach_count=np.stack([np.bincount(acct, row, n) for row in reach]),
         in_market=in_market, ti_window_end=ti_window_end,
         stage=np.where(customer, Stage.CUSTOMER, Stage.TARGET), arr=arr, ti_contract_end=ti_contract_end,
         adoption=adoption, ti_customer=np.where(customer, 0, NEVER), renewals=renewals,

@@ -178,30 +178,28 @@ def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.nd
     (engaged members talk more): weight ``influence * (SPREAD_WEIGHT_UNENGAGED + engagement)`` (0.2).
     The rate is capped at 1: a member can move all the way to the committee's view, never past it
     (a strong spread times a tailoring multiplier would otherwise overshoot and leave -1..1)."""
-    w, s = _spread_sums(opinion, engagement, influence, acct, n_accounts, np.float32(SPREAD_WEIGHT_UNENGAGED))
-    mean = np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
     capped = np.minimum(np.broadcast_to(np.asarray(rate, np.float64), (n_accounts,)), 1.0)
-    return _toward(opinion, mean, capped, acct)
+    return _spread(opinion, engagement, influence, acct, np.float32(SPREAD_WEIGHT_UNENGAGED), capped)
 
 
 @jit
-def _spread_sums(opinion, engagement, influence, acct, n_accounts, unengaged):  # type: ignore[no-untyped-def]
-    """Per account: the sum of the spread weights ``influence * (unengaged + engagement)`` (float32
-    per member) and of the weighted opinions, float64 (:func:`account_mean`'s sums, no weight array)."""
+def _spread(opinion, engagement, influence, acct, unengaged, rate):  # type: ignore[no-untyped-def]
+    """:func:`spread_opinion` in two passes over members: the committee's weighted opinion (weights
+    ``influence * (unengaged + engagement)`` in float32, sums in float64, 0 for a committee whose
+    weights sum to 0), then each member moved ``rate`` of the way to it (float64, stored float32)."""
+    n_accounts = rate.shape[0]
     w, s = np.zeros(n_accounts), np.zeros(n_accounts)
     for i in range(acct.shape[0]):
         weight = influence[i] * (unengaged + engagement[i])
         w[acct[i]] += weight
         s[acct[i]] += weight * opinion[i]
-    return w, s
-
-
-@jit
-def _toward(values, target, rate, acct):  # type: ignore[no-untyped-def]
-    """Each member's value moved ``rate`` of the way to its account's target (float64, stored float32)."""
-    out = np.empty(values.shape[0], np.float32)
+    mean = np.zeros(n_accounts)
+    for a in range(n_accounts):
+        if w[a] > 0:
+            mean[a] = s[a] / w[a]
+    out = np.empty(opinion.shape[0], np.float32)
     for i in range(out.shape[0]):
-        out[i] = values[i] + rate[acct[i]] * (target[acct[i]] - values[i])
+        out[i] = opinion[i] + rate[acct[i]] * (mean[acct[i]] - opinion[i])
     return out
 
 

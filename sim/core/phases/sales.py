@@ -24,8 +24,8 @@ def qualify(model: ABXModel, week: Week) -> None:
     b, d = model.cfg.market.buyers, model.cfg.market.deals
     n = model.n_accounts
     prospect = a.stage < Stage.OPPORTUNITY
-    any_aware = per_account.any_at_least(m.acct, m.awareness, k.AWARE_THRESHOLD, n)
-    any_engaged = per_account.any_at_least(m.acct, m.engagement, b.engaged_threshold, n)
+    any_aware = per_account.any_of(m.acct, m.awareness >= k.AWARE_THRESHOLD, n)
+    any_engaged = per_account.any_of(m.acct, m.engagement >= b.engaged_threshold, n)
     derived = deals.prospect_stage(any_aware, any_engaged, a.coverage, v.mqa_coverage)
     became_mqa = prospect & (derived == Stage.MQA) & (a.stage < Stage.MQA)
     old = a.stage
