@@ -9,7 +9,7 @@ versions are about six times faster than a compiled loop's scalar calls (measure
 keeps the model's float32 arithmetic exactly as before.
 
 Compiled code is cached on disk next to its module, so only the first run on a machine pays for
-compilation (about ten seconds). numba keys a cached loop on its own file only, so a compiled loop
+compilation (a few seconds). numba keys a cached loop on its own file only, so a compiled loop
 calls no function of another module: an edit there would not reach the cached copy.
 """
 
