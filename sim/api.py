@@ -183,7 +183,8 @@ def read_overrides(overrides: Sequence[str]) -> list[Override]:
         for dotted, value in (leaf for v in sweep_values(override) for leaf in _leaves(key, v)):
             if value is None and not dotted.startswith("hydra"):
                 raise ConfigError(f"{dotted} = null: needs a value (`abx-sim --cfg job` shows the current ones)")
-            guard.check_overrides([f"{dotted}="])  # a forbidden key inside a value: +hydra={callbacks: ...}
+            if dotted != key:  # a forbidden key inside a value: +hydra={callbacks: ...} (the key itself is checked)
+                guard.check_overrides([f"{dotted}="])
             if dotted in flags and not isinstance(value, bool):
                 raise ConfigError(f"{dotted} = {value}: must be true or false")
         read.append(override)

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     # core meanwhile; started before the pre-flight so that it is ready even when the model is quick.
     worker = FigureWorker() if single_run(opts) and figure_worker.helps() else None
     try:
-        composed = preflight(args)
+        composed = preflight(args, opts)
         if composed is None:  # a sweep, or a command that prints: Hydra's main reads the command line
             hydra_main()
         else:

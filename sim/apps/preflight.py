@@ -75,7 +75,7 @@ class Composed:
     config: Config
 
 
-def preflight(args: Sequence[str]) -> Composed | None:
+def preflight(args: Sequence[str], opts: argparse.Namespace | None = None) -> Composed | None:
     """Check a command line (its config files already passed :func:`sim.core.guard.check`); return
     only if Hydra may run it (or print its help or config).
 
@@ -84,7 +84,7 @@ def preflight(args: Sequence[str]) -> Composed | None:
     a ``--config-dir``, whose folders Hydra's main searches in another order, or a config file that
     sets ``hydra.mode``).
     """
-    opts = parse_command_line(args)
+    opts = opts or parse_command_line(args)  # the caller's, when it has read the command line already
     extra = []
     if opts.config_dir is not None:
         folder = Path(opts.config_dir).expanduser()

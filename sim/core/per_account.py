@@ -1,7 +1,7 @@
 """Per-account flags and member lists over committees, compiled (numba).
 
 Every week asks per account "is any member engaged?" and "which members belong to these
-accounts?". numpy's ``bincount(...) > 0`` and ``repeat``/``cumsum``
+accounts?", and turns lists of accounts into masks. numpy's ``bincount(...) > 0`` and ``repeat``/``cumsum``
 build new arrays of every member to answer; these loops read the state in place, in one pass
 (compiled as :mod:`sim.core.compiled` says; ``tests/test_kernels.py`` checks them against numpy).
 Sums over members live with the mechanisms that need them (:mod:`sim.core.mechanisms.members`).
@@ -38,4 +38,12 @@ def members(mask: np.ndarray, m_start: np.ndarray, m_count: np.ndarray) -> np.nd
                 out[k] = i
                 k += 1
     return out
+
+
+def marked(accounts: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Mask [N] of the accounts listed in ``accounts`` (indices; they may repeat, e.g. the accounts of
+    the members touched this week)."""
+    mask = np.zeros(n_accounts, dtype=bool)
+    mask[accounts] = True
+    return mask
 

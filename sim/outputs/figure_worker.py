@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,11 +47,10 @@ def running_tasks() -> int:
         return 1
 
 
-class FigureWorker:
-    """The helper process: start it, then :meth:`draw` once, then :meth:`figures`; :meth:`close` always."""
+class Helper:
+    """A helper process (``python -m module``): start it, ask it once, :meth:`close` it always."""
 
-    def __init__(self, module: str = __name__) -> None:
-        """Start the helper: ``python -m module`` (another helper's module may reuse this class)."""
+    def __init__(self, module: str) -> None:
         package_root = str(Path(__file__).resolve().parents[2])  # the helper imports this same sim package
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
         try:
@@ -59,8 +59,47 @@ class FigureWorker:
                 env={**os.environ, "PYTHONPATH": path})
         except OSError:
             self._proc = None
-        self._request: tuple[Path, dict[str, Any]] | None = None
         self._sender: threading.Thread | None = None
+
+    def _reply(self, here: Callable[[], Any]) -> Any:
+        """Wait for the helper's reply and return its value, raising its error as this process's own;
+        without a reply (it could not start, or died) do the work ``here``."""
+        reply = None
+        if self._proc is not None:
+            assert self._proc.stdout is not None
+            try:
+                reply = pickle.load(self._proc.stdout)
+            except (EOFError, pickle.UnpicklingError):  # it died: no reply
+                pass
+            self.close()
+        if reply is None:
+            return here()
+        status, value = reply
+        if status == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the helper if it still runs, and reap it."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:  # once it has replied its files are in place: no need to wait for its exit
+            self._proc.kill()
+        self._proc.wait()
+        if self._sender is not None:
+            self._sender.join()  # its write fails once the helper is gone
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                stream.close()
+        self._proc = None
+
+
+class FigureWorker(Helper):
+    """The figures' helper: start it, then :meth:`draw` once, then :meth:`figures`; :meth:`close` always."""
+
+    def __init__(self) -> None:
+        super().__init__(__name__)
+        self._request: tuple[Path, dict[str, Any]] | None = None
 
     def draw(self, res: Results, folder: Path) -> None:
         """Send the run's tables; the helper starts drawing into ``folder`` as soon as it is ready."""
@@ -83,37 +122,14 @@ class FigureWorker:
     def figures(self) -> list[Path]:
         """Wait for the figures and return their paths (drawn here if the helper failed)."""
         assert self._request is not None, "draw() first"
-        reply = None
-        if self._proc is not None:
-            assert self._proc.stdout is not None
-            try:
-                reply = pickle.load(self._proc.stdout)
-            except (EOFError, pickle.UnpicklingError):  # it died: no reply
-                pass
-            self.close()
-        if reply is None:
+        folder, tables = self._request
+
+        def here() -> list[Path]:
             from sim.outputs.plots import draw_figures  # matplotlib, here only when the helper failed
 
-            folder, tables = self._request
             return draw_figures(folder=folder, **tables)
-        status, value = reply
-        if status == "error":
-            raise value
-        return list(value)
 
-    def close(self) -> None:
-        """Stop the helper if it still runs, and reap it."""
-        if self._proc is None:
-            return
-        if self._proc.poll() is None:  # once it has replied its files are in place: no need to wait for its exit
-            self._proc.kill()
-        self._proc.wait()
-        if self._sender is not None:
-            self._sender.join()  # its write fails once the helper is gone
-        for stream in (self._proc.stdin, self._proc.stdout):
-            if stream is not None:
-                stream.close()
-        self._proc = None
+        return list(self._reply(here))
 
 
 def warm_up() -> None:
@@ -133,21 +149,33 @@ def warm_up() -> None:
         plt.close(fig)
 
 
-def _serve() -> None:
-    """The helper's main: warm up, read the request, draw, reply."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it stops the helper
-    from sim.outputs.plots import draw_figures
-
+def serve(read_request: Callable[[], Any], handle: Callable[[Any], Any]) -> None:
+    """A helper's main: ignore Ctrl-C (the caller stops it), warm up, read the request (``None``:
+    the caller went away), handle it and reply ``("ok", value)`` or ``("error", exception)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up()
-    try:
-        folder, tables = pickle.load(sys.stdin.buffer)
-    except EOFError:  # the caller went away (or had nothing to draw)
+    request = read_request()
+    if request is None:
         return
     try:
-        reply: tuple[str, Any] = ("ok", draw_figures(folder=folder, **tables))
-    except Exception as exc:  # the caller raises it, as if it had drawn the figures itself
+        reply: tuple[str, Any] = ("ok", handle(request))
+    except Exception as exc:  # the caller raises it, as if it had done the work itself
         reply = ("error", exc)
     send_reply(reply)
+
+
+def _read_tables() -> tuple[Path, dict[str, Any]] | None:
+    try:
+        return pickle.load(sys.stdin.buffer)  # type: ignore[no-any-return]
+    except EOFError:  # the caller went away (or had nothing to draw)
+        return None
+
+
+def _serve() -> None:
+    """The figures' helper: draw the run's figures from its tables."""
+    from sim.outputs.plots import draw_figures
+
+    serve(_read_tables, lambda request: draw_figures(folder=request[0], **request[1]))
 
 
 def send_reply(reply: tuple[str, Any]) -> None:

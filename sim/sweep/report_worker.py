@@ -9,63 +9,47 @@ the files are the same.
 Protocol: one line on stdin (the sweep folder, as given: the helper has the caller's working
 folder), one pickled reply on stdout, ``("ok", path)`` or ``("error", exception)``. If it cannot be
 started or dies, the caller writes the report itself. It ignores Ctrl-C (the caller stops it) and
-exits quietly if the caller goes away. Starting and stopping it is
-:class:`~sim.outputs.figure_worker.FigureWorker`'s.
+exits quietly if the caller goes away. Starting, asking and stopping it is
+:class:`~sim.outputs.figure_worker.Helper`'s.
 """
 
 from __future__ import annotations
 
-import pickle
-import signal
 import sys
 from pathlib import Path
-from typing import Any
 
-from sim.outputs.figure_worker import FigureWorker, send_reply, warm_up
+from sim.outputs.figure_worker import Helper, serve
 
 
-class ReportWorker(FigureWorker):
-    """The helper process: start it, then :meth:`report` once; :meth:`close` always."""
+class ReportWorker(Helper):
+    """The report's helper: start it, then :meth:`report` once; :meth:`close` always."""
 
     def __init__(self) -> None:
-        super().__init__(module=__name__)
+        super().__init__(__name__)
 
     def report(self, sweep_dir: Path) -> Path:
         """Write the sweep's report (in the helper, or here if it failed); return its path."""
-        reply = None
         if self._proc is not None:
-            assert self._proc.stdin is not None and self._proc.stdout is not None
+            assert self._proc.stdin is not None
             try:
                 self._proc.stdin.write(f"{sweep_dir}\n".encode())
                 self._proc.stdin.close()
-                reply = pickle.load(self._proc.stdout)
-            except (OSError, ValueError, EOFError, pickle.UnpicklingError):  # it died: no reply
+            except (OSError, ValueError):  # it died: no reply comes
                 pass
-            self.close()
-        if reply is None:
+
+        def here() -> Path:
             from sim.sweep.report import write_report
 
             return write_report(sweep_dir)
-        status, value = reply
-        if status == "error":
-            raise value
-        return Path(value)
+
+        return Path(self._reply(here))
 
 
 def _serve() -> None:
-    """The helper's main: import and warm up, read the folder, write the report, reply."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; it stops the helper
+    """The report's helper: write the report of the sweep folder named on stdin."""
     from sim.sweep.report import write_report
 
-    warm_up()
-    line = sys.stdin.readline().rstrip("\n")
-    if not line:  # the caller went away
-        return
-    try:
-        reply: tuple[str, Any] = ("ok", str(write_report(Path(line))))
-    except Exception as exc:  # the caller handles it as if it had written the report itself
-        reply = ("error", exc)
-    send_reply(reply)
+    serve(lambda: sys.stdin.readline().rstrip("\n") or None, lambda line: str(write_report(Path(line))))
 
 
 if __name__ == "__main__":

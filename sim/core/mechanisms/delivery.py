@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core import compiled
+from sim.core import compiled, per_account
 from sim.core import constants as k
 from sim.core.compiled import jit
 from sim.core.config import Channel, VendorConfig
@@ -236,6 +236,4 @@ def allocate(priority: np.ndarray, capacity: float) -> np.ndarray:
     if len(idx) > k:
         order = np.argsort(-priority[idx], kind="stable")
         idx = idx[order[:k]]
-    mask = np.zeros(len(priority), dtype=bool)
-    mask[idx] = True
-    return mask
+    return per_account.marked(idx, len(priority))

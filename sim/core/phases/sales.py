@@ -48,8 +48,7 @@ def qualify(model: ABXModel, week: Week) -> None:
     free = int(v.n_ae * v.ae_open_opps) - int((a.stage == Stage.OPPORTUNITY).sum())
     accepted = np.flatnonzero(qualified)[: max(free, 0)]
     rec.add("opps_turned_away", int(qualified.sum()) - len(accepted))
-    opp = np.zeros(n, dtype=bool)
-    opp[accepted] = True
+    opp = per_account.marked(accepted, n)
     amount = deals.deal_amount(a.acv_potential, a.coverage, d)
     rec.add("opps_from_mqa", int((opp & (a.stage == Stage.MQA)).sum()))
     a.stage[opp] = Stage.OPPORTUNITY

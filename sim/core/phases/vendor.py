@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
+from sim.core import per_account
 from sim.core.config import CHANNELS, TIERS
 from sim.core.mechanisms import delivery
 from sim.core.state import Play, Stage
@@ -61,8 +62,7 @@ def deliver(model: ABXModel, week: Week) -> None:
                 collisions=delivery.collisions(np.where(plan.coordinated, 0, n_teams), plan.p_inconsistent,
                                                model.stream("collisions")))
     week.touches, week.depth_paid = t, d.depth
-    touched_acct = np.zeros(n, dtype=bool)
-    touched_acct[m.acct[idx]] = True
+    touched_acct = per_account.marked(m.acct[idx], n)
     a.touched |= touched_acct
     a.ti_marketing[mkt_acct > k.MARKETING_TOUCHED] = w
     _record_delivery(model, week, d)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
+from sim.core import per_account
 from sim.core.mechanisms import customers as cust
 from sim.core.mechanisms import market
 from sim.core.state import NEVER, Signal, Stage
@@ -51,11 +52,9 @@ def world_turns(model: ABXModel, week: Week) -> None:
         m.trust[idx] = mc.buyers.trust_baseline
         m.ti_joined[idx] = w
     # From the few who left (about 0.2% of members a week), not from masks over everyone.
-    week.exec_change = np.zeros(n, dtype=bool)
-    week.exec_change[m.acct[idx[m.role[idx] <= market.CHAMPION]]] = True
-    left = np.zeros(n, dtype=bool)
-    left[m.acct[idx]] = True
-    model.story.log(w, left, "member left", lambda i: "a committee member left and was replaced")
+    week.exec_change = per_account.marked(m.acct[idx[m.role[idx] <= market.CHAMPION]], n)
+    model.story.log(w, per_account.marked(m.acct[idx], n), "member left",
+                    lambda i: "a committee member left and was replaced")
 
 
 def see_signals(model: ABXModel, week: Week) -> None:
