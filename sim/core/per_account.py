@@ -4,6 +4,8 @@ Every week asks per account "is any member engaged?" and "which members belong t
 accounts?", and turns lists of accounts into masks. numpy's ``bincount(...) > 0`` and ``repeat``/``cumsum``
 build new arrays of every member to answer; these loops read the state in place, in one pass
 (compiled as :mod:`sim.core.compiled` says; ``tests/test_kernels.py`` checks them against numpy).
+Phases that compute only the few accounts concerned (contracts due, open deals) book their totals
+with :func:`total`, in the order a sum over every account adds them.
 Sums over members live with the mechanisms that need them (:mod:`sim.core.mechanisms.members`).
 """
 
@@ -47,3 +49,12 @@ def marked(accounts: np.ndarray, n_accounts: int) -> np.ndarray:
     mask[accounts] = True
     return mask
 
+
+
+def total(values: np.ndarray, accounts: np.ndarray, n_accounts: int) -> float:
+    """Sum of ``values`` of the ``accounts`` they belong to, added as numpy adds an [N] array holding
+    them and zeros elsewhere: a phase that computes only its few accounts books the same total,
+    bit for bit, as one that computed all of them (numpy's pairwise order depends on positions)."""
+    full = np.zeros(n_accounts, dtype=values.dtype)
+    full[accounts] = values
+    return float(full.sum())

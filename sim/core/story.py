@@ -1,7 +1,8 @@
 """Per-account stories: the weekly events a few chosen accounts went through, for teaching.
 
-Mechanisms report events as masks over all accounts; only the tracked accounts' rows are kept,
-so recording costs one ``np.flatnonzero`` over a mask per event kind, whatever the market size.
+Mechanisms report events as masks over all accounts, or as the ids of the accounts concerned; only
+the tracked accounts' rows are kept, so recording reads the mask at the handful of tracked accounts
+(or checks the few ids), whatever the market size.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ class StoryLog:
     def __init__(self, n_accounts: int, tracked: np.ndarray) -> None:
         self.tracked = np.zeros(n_accounts, dtype=bool)
         self.tracked[tracked] = True
+        self.ids = np.flatnonzero(self.tracked)  # ascending: events come in account order
         self.rows: list[tuple[int, int, str, str]] = []
 
-    def log(self, week: int, mask: np.ndarray, kind: str, detail: Callable[[int], str] | str = "") -> None:
-        """Record ``kind`` for every tracked account in ``mask``; ``detail`` may be a function of the id."""
-        for a in np.flatnonzero(mask & self.tracked):  # only the handful of tracked accounts
+    def log(self, week: int, accounts: np.ndarray, kind: str, detail: Callable[[int], str] | str = "") -> None:
+        """Record ``kind`` for every tracked account in ``accounts``: a mask over all accounts, or
+        account ids in ascending order. ``detail`` may be a function of the id."""
+        hit = self.ids[accounts[self.ids]] if accounts.dtype == bool else accounts[self.tracked[accounts]]
+        for a in hit:
             self.rows.append((week, int(a), kind, detail(int(a)) if callable(detail) else detail))
 
     def frame(self) -> pd.DataFrame:

@@ -60,11 +60,9 @@ def prospect_stage(any_aware: np.ndarray, any_engaged: np.ndarray, coverage: np.
     An account is marketing-qualified (MQA) when engaged members hold at least ``mqa_coverage``
     of the committee's influence.
     """
-    stage = np.full(len(coverage), Stage.TARGET, dtype=np.int8)
-    stage[any_aware] = Stage.AWARE
-    stage[any_engaged] = Stage.ENGAGED
-    stage[coverage >= mqa_coverage] = Stage.MQA
-    return stage
+    stage = np.where(any_aware, np.int8(Stage.AWARE), np.int8(Stage.TARGET))
+    stage = np.where(any_engaged, np.int8(Stage.ENGAGED), stage)
+    return np.where(coverage >= mqa_coverage, np.int8(Stage.MQA), stage)
 
 
 def p_qualify(in_market: np.ndarray, coverage: np.ndarray, base: float) -> np.ndarray:

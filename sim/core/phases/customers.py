@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import constants as k
+from sim.core import per_account
 from sim.core.mechanisms import customers as cust
 from sim.core.mechanisms import deals
 from sim.core.mechanisms import members as mem
@@ -25,18 +26,20 @@ def adopt(model: ABXModel, week: Week) -> None:
     onboarded = (a.stage == Stage.ONBOARDING) & (w - a.ti_customer >= cc.onboarding_weeks)
     a.stage[onboarded] = Stage.CUSTOMER
     model.story.log(w, onboarded, "stage", "onboarding -> customer")
-    customer = a.stage >= Stage.ONBOARDING
-    book = min(1.0, model.csm_headcount() * v.csm_book_accounts / max(int(customer.sum()), 1))
-    cover = np.where(customer, np.minimum(1.0, book + k.CS_PLAY_COVERAGE * week.cs_work), 0.0)
-    before = a.adoption
-    adoption = cust.adoption_step(a.adoption, cover, cc)
-    adoption = np.where(customer & week.usage_shock, np.maximum(adoption - k.USAGE_SHOCK_SIZE, 0), adoption)
-    a.adoption = np.where(customer, adoption, a.adoption).astype(np.float32)
-    a.usage_drop = customer & (a.adoption < before - k.USAGE_DROP_SIGNAL)
-    mine = model.members_of(customer)  # health needs only the customers' committees
-    opinion = mem.account_mean(m.opinion[mine], m.influence[mine], m.acct[mine], n)
-    trust = mem.account_mean(m.trust[mine], m.influence[mine], m.acct[mine], n)
-    a.health = np.where(customer, cust.health(a.adoption, opinion, trust), 0.0).astype(np.float32)
+    customer_mask = a.stage >= Stage.ONBOARDING
+    customer = np.flatnonzero(customer_mask)
+    book = min(1.0, model.csm_headcount() * v.csm_book_accounts / max(len(customer), 1))
+    cover = np.minimum(1.0, book + k.CS_PLAY_COVERAGE * week.cs_work[customer])
+    before = a.adoption[customer]
+    adoption = cust.adoption_step(before, cover, cc)
+    adoption = np.where(week.usage_shock[customer], np.maximum(adoption - k.USAGE_SHOCK_SIZE, 0), adoption)
+    a.adoption[customer] = adoption
+    a.usage_drop = per_account.marked(customer[adoption < before - k.USAGE_DROP_SIGNAL], n)
+    mine = model.members_of(customer_mask)  # health needs only the customers' committees
+    opinion = mem.account_mean(m.opinion[mine], m.influence[mine], m.acct[mine], n)[customer]
+    trust = mem.account_mean(m.trust[mine], m.influence[mine], m.acct[mine], n)[customer]
+    a.health = np.zeros(n, np.float32)
+    a.health[customer] = cust.health(adoption, opinion, trust)
 
 
 def renew(model: ABXModel, week: Week) -> None:
@@ -44,40 +47,48 @@ def renew(model: ABXModel, week: Week) -> None:
     customers return to the prospect pool, and their committee remembers leaving."""
     a, m, rec, rng, w = model.accounts, model.members, model.recorder, model.stream("renewals"), week.w
     cc, n = model.cfg.market.customers, model.n_accounts
-    due = (a.stage >= Stage.ONBOARDING) & (a.ti_contract_end == w)
-    p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health, a.in_market, a.churn_propensity, cc)
+    # One uniform per account and outcome, and one size, drawn whether the contract ends or not
+    # (common random numbers); only the few accounts whose contract ends this week are computed.
     u = rng.random((3, n))
-    churn = due & (u[0] < p_churn)
-    expand = due & ~churn & (u[1] < p_expand)
-    contract = due & ~churn & ~expand & (u[2] < p_contract)
     size = rng.uniform(1.0 - k.EXPANSION_SIZE_SPREAD, 1.0 + k.EXPANSION_SIZE_SPREAD, n)
-    up = np.where(expand, cust.expansion_amount(a.arr, a.wallet_usd, cc.expansion_whitespace_share * size), 0.0)
-    down = np.where(contract, a.arr * np.minimum(cc.contraction_share_mean * size, k.MAX_CONTRACTION_SHARE), 0.0)
-    lost_arr = np.where(churn, a.arr, 0.0)
-    a.arr = a.arr + up - down - lost_arr
-    first = a.renewals == 0
-    rec.add("renewals_first", int((due & first).sum()))
+    due = np.flatnonzero((a.stage >= Stage.ONBOARDING) & (a.ti_contract_end == w))
+    u, size = u[:, due], size[due]
+    p_churn, p_expand, p_contract = cust.renewal_probabilities(a.health[due], a.in_market[due],
+                                                               a.churn_propensity[due], cc)
+    churn = u[0] < p_churn
+    expand = ~churn & (u[1] < p_expand)
+    contract = ~churn & ~expand & (u[2] < p_contract)
+    arr = a.arr[due]
+    up = np.where(expand, cust.expansion_amount(arr, a.wallet_usd[due], cc.expansion_whitespace_share * size), 0.0)
+    down = np.where(contract, arr * np.minimum(cc.contraction_share_mean * size, k.MAX_CONTRACTION_SHARE), 0.0)
+    lost_arr = np.where(churn, arr, 0.0)
+    a.arr[due] = arr + up - down - lost_arr
+    first = a.renewals[due] == 0
+    rec.add("renewals_first", int(first.sum()))
     rec.add("churned_first", int((churn & first).sum()))
-    a.renewals[due & ~churn] += 1
-    a.ti_contract_end[due & ~churn] += cc.contract_weeks
-    a.ti_expansion[expand] = w
+    kept = due[~churn]
+    a.renewals[kept] += 1
+    a.ti_contract_end[kept] += cc.contract_weeks
+    a.ti_expansion[due[expand]] = w
     if model.ledger is not None:
-        model.ledger.renewed += np.where(due & ~churn, a.arr, 0.0)
-    rec.add("renewals", int(due.sum()))
+        model.ledger.renewed[kept] += a.arr[kept]
+    rec.add("renewals", len(due))
     rec.add("churned_logos", int(churn.sum()))
-    rec.add("contraction_arr_usd", float(down.sum()))
-    rec.add("churn_arr_usd", float(lost_arr.sum()))
-    rec.add("expansion_arr_usd", float(up.sum()))
-    rec.add("bookings_usd", float(up.sum()))
-    model.story.log(w, churn, "renewal", "churned at renewal")
-    model.story.log(w, expand, "renewal", lambda i: f"renewed and expanded by ${up[i]:,.0f}/yr")
-    model.story.log(w, contract, "renewal", lambda i: f"renewed and contracted by ${down[i]:,.0f}/yr")
-    model.story.log(w, due & ~churn & ~expand & ~contract, "renewal", "renewed flat")
-    a.stage[churn] = Stage.ENGAGED
-    a.ti_churn[churn] = w
-    a.exp_usd[churn] = 0.0
-    left = model.members_of(churn)
-    m.opinion[left] = np.maximum(m.opinion[left] - k.CHURN_OPINION_LOSS, -1.0)
+    rec.add("contraction_arr_usd", per_account.total(down, due, n))
+    rec.add("churn_arr_usd", per_account.total(lost_arr, due, n))
+    rec.add("expansion_arr_usd", per_account.total(up, due, n))
+    rec.add("bookings_usd", per_account.total(up, due, n))
+    model.story.log(w, due[churn], "renewal", "churned at renewal")
+    model.story.log(w, due[expand], "renewal", lambda i: f"renewed and expanded by ${up[due == i][0]:,.0f}/yr")
+    model.story.log(w, due[contract], "renewal",
+                    lambda i: f"renewed and contracted by ${down[due == i][0]:,.0f}/yr")
+    model.story.log(w, due[~churn & ~expand & ~contract], "renewal", "renewed flat")
+    left = due[churn]
+    a.stage[left] = Stage.ENGAGED
+    a.ti_churn[left] = w
+    a.exp_usd[left] = 0.0
+    committee = model.members_of(per_account.marked(left, n))
+    m.opinion[committee] = np.maximum(m.opinion[committee] - k.CHURN_OPINION_LOSS, -1.0)
 
 
 def expand(model: ABXModel, week: Week) -> None:
@@ -85,32 +96,34 @@ def expand(model: ABXModel, week: Week) -> None:
     a, m, rec, w, n = model.accounts, model.members, model.recorder, week.w, model.n_accounts
     cc, engaged = model.cfg.market.customers, model.cfg.market.buyers.engaged_threshold
     customer = a.stage >= Stage.ONBOARDING
-    opened = week.plan.expansion & customer & (a.exp_usd == 0)
-    exp_amount = cust.expansion_amount(a.arr, a.wallet_usd,
-                                       cc.expansion_whitespace_share * (k.EXPANSION_PLAY_BASE + a.adoption))
-    a.exp_usd[opened] = exp_amount[opened]
+    opened = np.flatnonzero(week.plan.expansion & customer & (a.exp_usd == 0))
+    exp_amount = cust.expansion_amount(a.arr[opened], a.wallet_usd[opened],
+                                       cc.expansion_whitespace_share * (k.EXPANSION_PLAY_BASE + a.adoption[opened]))
+    a.exp_usd[opened] = exp_amount
     a.exp_progress[opened] = 0.0
-    rec.add("expansion_opps", int(opened.sum()))
-    rec.add("pipeline_created_usd", float(exp_amount[opened].sum()))
+    rec.add("expansion_opps", len(opened))
+    rec.add("pipeline_created_usd", float(exp_amount.sum()))
     if model.ledger is not None:
-        model.ledger.pipeline[opened] += exp_amount[opened]
+        model.ledger.pipeline[opened] += exp_amount
     open_exp = (a.exp_usd > 0) & customer
     a.exp_progress[open_exp] += 1.0 / k.EXPANSION_CYCLE_WEEKS
-    closing = open_exp & (a.exp_progress >= 1.0)
-    deciders = model.members_of(closing)
+    closing_mask = open_exp & (a.exp_progress >= 1.0)
+    closing = np.flatnonzero(closing_mask)
+    deciders = model.members_of(closing_mask)
     deciders = deciders[m.seat[deciders] < k.KEY_CONTACT_SEATS]
     # Committee-light: the economic buyer and the champion decide, with equal standing.
     agree = deals.p_nobody_holds_out(m.opinion[deciders], m.engagement[deciders] >= engaged,
                                      np.ones(len(deciders)), m.acct[deciders], n, model.cfg.market.deals.p_holdout)
-    won = closing & (model.stream("expansion").random(n) < cust.p_expansion_win(a.health, agree, cc))
-    gained = np.where(won, a.exp_usd, 0.0)
-    a.arr = a.arr + gained
-    model.story.log(w, won, "expansion", lambda i: f"expansion won, ${gained[i]:,.0f}/yr")
-    model.story.log(w, closing & ~won, "expansion", "expansion opportunity lost")
+    u = model.stream("expansion").random(n)  # one per account, closing or not (common random numbers)
+    won = u[closing] < cust.p_expansion_win(a.health[closing], agree[closing], cc)
+    gained = a.exp_usd[closing[won]]
+    a.arr[closing[won]] += gained
+    model.story.log(w, closing[won], "expansion", lambda i: f"expansion won, ${a.exp_usd[i]:,.0f}/yr")
+    model.story.log(w, closing[~won], "expansion", "expansion opportunity lost")
     a.exp_usd[closing] = 0.0
     a.ti_expansion[closing] = w
-    rec.add("expansion_arr_usd", float(gained.sum()))
-    rec.add("bookings_usd", float(gained.sum()))
+    rec.add("expansion_arr_usd", per_account.total(gained, closing[won], n))
+    rec.add("bookings_usd", per_account.total(gained, closing[won], n))
 
 
 def refer(model: ABXModel, week: Week) -> None:
@@ -124,7 +137,11 @@ def refer(model: ABXModel, week: Week) -> None:
     weights = cust.referral_weights(advocate, a.industry, prospect, model.cfg.market.n_industries)
     n_ref = int(rng.poisson(cc.p_referral_week * advocate.sum())) if weights.sum() > 0 else 0
     if n_ref:
-        targets = rng.choice(n, size=n_ref, p=weights / weights.sum())
+        # Accounts drawn in proportion to their weights, by inverse CDF (what ``rng.choice(n, n_ref,
+        # p=...)`` does, without its checks of p over every account every week).
+        cdf = (weights / weights.sum()).cumsum()
+        cdf /= cdf[-1]
+        targets = cdf.searchsorted(rng.random(n_ref), side="right")
         hit = np.bincount(targets, minlength=n) > 0
         peer = model.members_of(hit)
         m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, 1.0)

@@ -43,28 +43,30 @@ def qualify(model: ABXModel, week: Week) -> None:
 
     # SDRs work their allocation: qualify in-market accounts into opportunities, within AE capacity.
     worked = week.sdr_work & prospect & ~recent
-    p = deals.p_qualify(a.in_market, a.coverage, d.p_qualify)
-    qualified = worked & (model.stream("qualification").random(n) < p)
+    u = model.stream("qualification").random(n)  # one per account, worked or not (common random numbers)
+    candidates = np.flatnonzero(worked)
+    qualified = candidates[u[candidates] < deals.p_qualify(a.in_market[candidates], a.coverage[candidates],
+                                                           d.p_qualify)]
     free = int(v.n_ae * v.ae_open_opps) - int((a.stage == Stage.OPPORTUNITY).sum())
-    accepted = np.flatnonzero(qualified)[: max(free, 0)]
-    rec.add("opps_turned_away", int(qualified.sum()) - len(accepted))
-    opp = per_account.marked(accepted, n)
-    amount = deals.deal_amount(a.acv_potential, a.coverage, d)
-    rec.add("opps_from_mqa", int((opp & (a.stage == Stage.MQA)).sum()))
+    opp = qualified[: max(free, 0)]
+    rec.add("opps_turned_away", len(qualified) - len(opp))
+    amount = deals.deal_amount(a.acv_potential[opp], a.coverage[opp], d)
+    rec.add("opps_from_mqa", int((a.stage[opp] == Stage.MQA).sum()))
     a.stage[opp] = Stage.OPPORTUNITY
     a.ti_opp[opp] = w
     a.progress[opp] = 0.0
     a.stall_weeks[opp] = 0
-    a.opp_usd[opp] = amount[opp]
-    a.ti_first_signal[opp & (a.ti_first_signal == NEVER)] = w
-    rec.add("opps_created", int(opp.sum()))
-    rec.add("pipeline_created_usd", float(amount[opp].sum()))
+    a.opp_usd[opp] = amount
+    a.ti_first_signal[opp[a.ti_first_signal[opp] == NEVER]] = w
+    rec.add("opps_created", len(opp))
+    rec.add("pipeline_created_usd", float(amount.sum()))
     if model.ledger is not None:
-        model.ledger.pipeline[opp] += amount[opp]
-    touched_recently = (a.ti_marketing != NEVER) & (w - a.ti_marketing <= k.TRACKED_MARKETING_WEEKS)
-    rec.add("pipeline_influenced_usd", float(amount[opp & touched_recently].sum()))
+        model.ledger.pipeline[opp] += amount
+    touched_recently = (a.ti_marketing[opp] != NEVER) & (w - a.ti_marketing[opp] <= k.TRACKED_MARKETING_WEEKS)
+    rec.add("pipeline_influenced_usd", float(amount[touched_recently].sum()))
     rec.add("signal_to_pipeline_weeks", float((w - a.ti_first_signal[opp]).sum()))
-    model.story.log(w, opp, "opportunity", lambda i: f"opportunity opened, ${amount[i]:,.0f}/yr")
+    model.story.log(w, opp, "opportunity", lambda i: f"opportunity opened, ${a.opp_usd[i]:,.0f}/yr")
+    opp = per_account.marked(opp, n)
     # Worked but not qualified leads go back to nurture; unworked leads wait, then expire.
     a.lead &= ~worked
     waiting = a.lead & ~opp
@@ -80,28 +82,34 @@ def decide(model: ABXModel, week: Week) -> None:
     a, m, rec, w = model.accounts, model.members, model.recorder, week.w
     d, b, cc = model.cfg.market.deals, model.cfg.market.buyers, model.cfg.market.customers
     n = model.n_accounts
-    open_ = a.stage == Stage.OPPORTUNITY
-    cons = mem.consensus(a.coverage, a.support)
-    dealing = model.members_of(open_)  # only open deals can stall (a few hundred of the accounts)
-    late = (a.progress > k.LATE_STAGE_PROGRESS)[m.acct[dealing]]
-    stall = deals.stalled(m.veto[dealing], m.opinion[dealing], m.engagement[dealing] >= b.engaged_threshold, late,
-                          m.acct[dealing], n, d.veto_opinion)
-    a.stalled = stall
-    cycle = np.asarray(d.cycle_weeks, dtype=np.float32)[a.segment]
-    a.progress = np.where(open_ & ~stall, a.progress + deals.progress_rate(cycle, cons, week.ae_effort),
-                          a.progress).astype(np.float32)
-    a.stall_weeks = np.where(stall, a.stall_weeks + 1, 0).astype(np.int16)
-    dead = open_ & (a.stall_weeks >= d.stall_weeks_to_no_decision)
-    decides = open_ & ~dead & ((a.progress >= 1.0) | ~a.in_market)
+    # Two uniforms per account, drawn whether it decides or not (common random numbers); only the
+    # open deals (a few hundred of the accounts) are computed.
     u_nd, u_win = model.stream("deal_decisions").random((2, n))
-    voters = model.members_of(decides)
+    open_mask = a.stage == Stage.OPPORTUNITY
+    open_ = np.flatnonzero(open_mask)
+    dealing = model.members_of(open_mask)
+    late = (a.progress > k.LATE_STAGE_PROGRESS)[m.acct[dealing]]
+    a.stalled = deals.stalled(m.veto[dealing], m.opinion[dealing], m.engagement[dealing] >= b.engaged_threshold, late,
+                              m.acct[dealing], n, d.veto_opinion)
+    stall = a.stalled[open_]
+    moving = open_[~stall]
+    cycle = np.asarray(d.cycle_weeks, dtype=np.float32).take(a.segment[moving])
+    cons = mem.consensus(a.coverage[moving], a.support[moving])
+    a.progress[moving] += deals.progress_rate(cycle, cons, week.ae_effort[moving])
+    a.stall_weeks = np.where(a.stalled, a.stall_weeks + 1, 0).astype(np.int16)
+    # Per open deal: dies (stalled too long), decides, and how the decision goes.
+    dies = a.stall_weeks[open_] >= d.stall_weeks_to_no_decision
+    decides = ~dies & ((a.progress[open_] >= 1.0) | ~a.in_market[open_])
+    voters = model.members_of(per_account.marked(open_[decides], n))
     agree = deals.p_nobody_holds_out(m.opinion[voters], m.engagement[voters] >= b.engaged_threshold,
                                      a.m_count[m.acct[voters]] * m.influence[voters], m.acct[voters], n,
-                                     d.p_holdout)
-    no_dec = dead | (decides & (u_nd < deals.p_no_decision(agree, a.progress)))
-    won = decides & ~no_dec & (u_win < deals.p_win(a.support, a.coverage, a.fit_true, d))
-    lost = decides & ~no_dec & ~won
-    closed = won | lost | no_dec
+                                     d.p_holdout)[open_]
+    status_quo = dies | (decides & (u_nd[open_] < deals.p_no_decision(agree, a.progress[open_])))
+    wins = decides & ~status_quo & (u_win[open_] < deals.p_win(a.support[open_], a.coverage[open_],
+                                                               a.fit_true[open_], d))
+    loses = decides & ~status_quo & ~wins
+    won, lost, no_dec, dead = open_[wins], open_[loses], open_[status_quo], open_[dies]
+    closed = open_[wins | loses | status_quo]
     amount = a.opp_usd  # the amount the opportunity was opened at: pipeline and bookings count one deal once
     a.outcome[won], a.outcome[lost], a.outcome[no_dec] = Outcome.WON, Outcome.LOST, Outcome.NO_DECISION
     a.ti_close[closed] = w
@@ -112,15 +120,16 @@ def decide(model: ABXModel, week: Week) -> None:
     a.renewals[won] = 0
     a.ti_contract_end[won] = w + cc.contract_weeks
     a.adoption[won] = k.ADOPTION_AT_WIN
-    a.stage[lost | no_dec] = Stage.ENGAGED  # back to the prospect funnel; re-derived next week
-    rec.add("wins", int(won.sum()))
-    rec.add("losses", int(lost.sum()))
-    rec.add("no_decisions", int(no_dec.sum()))
-    small, large = a.m_count <= k.SMALL_COMMITTEE_MAX, a.m_count >= k.LARGE_COMMITTEE_MIN
-    rec.add("decided_small_committee", int((closed & small).sum()))
-    rec.add("no_decisions_small_committee", int((no_dec & small).sum()))
-    rec.add("decided_large_committee", int((closed & large).sum()))
-    rec.add("no_decisions_large_committee", int((no_dec & large).sum()))
+    a.stage[lost] = Stage.ENGAGED  # back to the prospect funnel; re-derived next week
+    a.stage[no_dec] = Stage.ENGAGED
+    rec.add("wins", len(won))
+    rec.add("losses", len(lost))
+    rec.add("no_decisions", len(no_dec))
+    size = a.m_count
+    for name, accounts in (("small_committee", size <= k.SMALL_COMMITTEE_MAX),
+                           ("large_committee", size >= k.LARGE_COMMITTEE_MIN)):
+        rec.add(f"decided_{name}", int(accounts[closed].sum()))
+        rec.add(f"no_decisions_{name}", int(accounts[no_dec].sum()))
     rec.add("won_cycle_weeks", float((w - a.ti_opp[won]).sum()))
     rec.add("closed_coverage", float(a.coverage[closed].sum()))
     rec.add("new_arr_usd", float(amount[won].sum()))
@@ -129,4 +138,4 @@ def decide(model: ABXModel, week: Week) -> None:
     model.story.log(w, lost, "lost", "deal lost to a competitor")
     a.ti_first_signal[closed] = NEVER  # the next buying cycle starts afresh
     model.story.log(w, no_dec, "no decision",
-                    lambda i: "stalled too long" if dead[i] else "the buyer kept the status quo")
+                    lambda i: "stalled too long" if i in dead else "the buyer kept the status quo")

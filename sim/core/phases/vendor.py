@@ -29,7 +29,7 @@ def orchestrate(model: ABXModel, week: Week) -> None:
 def personalize(model: ABXModel, week: Week) -> None:
     """The personalization policy sets each account's claimed personalization and research depth
     (research builds up over ``vendor.research_ramp_weeks`` after an account is listed)."""
-    level = model.tiering.investment()[model.accounts.tier]
+    level = model.tiering.investment().take(model.accounts.tier)
     week.treatment = model.personalization.treat(level, model.context(week.w))
 
 
@@ -75,7 +75,7 @@ def _record_delivery(model: ABXModel, week: Week, d: delivery.Delivery) -> None:
     rec.add("touches", float(t.count.sum()))
     rec.add("theater_touches", float(t.theater.sum()))
     rec.add("collisions", int(t.collisions.sum()))
-    rec.add("collisions_listed", int(t.collisions[a.tier > 0].sum()))
+    rec.add("collisions_listed", int(t.collisions.sum(where=a.tier > 0)))
     rec.add("coordinated_accounts", int(plan.coordinated.sum()))
     rec.set("coordination_load", model.orchestration.load)
     rec.add("sdr_worked", int(week.sdr_work.sum()))

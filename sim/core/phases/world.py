@@ -26,7 +26,7 @@ def world_turns(model: ABXModel, week: Week) -> None:
     buyers find content on their own, and members leave and are replaced."""
     a, m, mc, w, draw = model.accounts, model.members, model.cfg.market, week.w, model.stream
     n = model.n_accounts
-    mean_len = np.asarray(mc.window_weeks_mean)[a.segment]
+    mean_len = np.asarray(mc.window_weeks_mean).take(a.segment)
     a.in_market, a.ti_window_end, opened = market.update_buying_windows(
         a.in_market, a.ti_window_end, mean_len, w, market.weekly_probability(mc.p_window_start_year),
         draw("buying_windows").random(n), draw("buying_windows").random(n))
@@ -73,7 +73,7 @@ def see_signals(model: ABXModel, week: Week) -> None:
     ]
     sig = np.zeros(model.n_accounts, dtype=np.int32)
     for mask, bit in flags:
-        sig[mask] |= int(bit)
+        np.bitwise_or(sig, int(bit), out=sig, where=mask)
     new = sig & ~a.signals
     model.story.log(w, new != 0, "signal",
                     lambda i: ", ".join(str(s.name).lower() for s in Signal if new[i] & s))
