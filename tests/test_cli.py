@@ -155,6 +155,33 @@ def test_ctrl_c_stops_with_one_line_and_keeps_finished_runs(tmp_path):
     assert list((tmp_path / "s" / "catalog").glob("*.parquet"))
 
 
+def test_an_interrupt_hydra_reports_as_its_own_error_still_ends_as_interrupted(monkeypatch, capsys):
+    import os
+    import signal
+
+    import sim.apps.cli as cli
+
+    def hydra_main():  # as when Ctrl-C lands inside OmegaConf: another exception, which Hydra turns into exit 1
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            print("'NoneType' object has no attribute '_invalidate_flags_cache'", file=sys.stderr)
+            sys.exit(1)
+
+    monkeypatch.setattr(cli, "hydra_main", hydra_main)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["-m", "replications=2", "horizon_weeks=4"])
+        with pytest.raises(SystemExit) as failed:  # an error with no Ctrl-C stays an error
+            monkeypatch.setattr(cli, "hydra_main", lambda: sys.exit(1))
+            cli.main(["-m", "replications=2", "horizon_weeks=4"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert stopped.value.code == 130 and failed.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("abx-sim: interrupted")
+
+
 @pytest.mark.parametrize("argv", [["--strategies", "abm", "abx", "horizon_weeks=4"],
                                   ["horizon_weeks=4", "--seeds", "1", "--strategies", "abm", "abx"]])
 def test_calibrate_takes_overrides_wherever_they_stand(argv, monkeypatch, capsys):

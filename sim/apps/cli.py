@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import signal
 import sys
 import time
 from functools import partial
@@ -103,6 +104,20 @@ def run_composed(composed: Composed, worker: FigureWorker | None = None) -> None
     atexit.register(gc.freeze)
 
 
+def remember_interrupts() -> list[int]:
+    """Have Ctrl-C (SIGINT) raise ``KeyboardInterrupt`` as usual and also be noted in the list
+    returned; a SIGINT the parent process ignores stays ignored (nothing is noted then)."""
+    received: list[int] = []
+
+    def interrupted(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupted)
+    return received
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: check the config, then let Hydra run the job (which reads
     ``sys.argv``; ``argv`` defaults to its arguments)."""
@@ -115,13 +130,18 @@ def main(argv: list[str] | None = None) -> None:
     # A single run's figures are drawn by a helper process that gets matplotlib ready on another
     # core meanwhile; started before the pre-flight so that it is ready even when the model is quick.
     worker = FigureWorker() if single_run(opts) and figure_worker.helps() else None
+    interrupts = remember_interrupts()
     try:
         composed = preflight(args, opts)
         if composed is None:  # a sweep, or a command that prints: Hydra's main reads the command line
             hydra_main()
         else:
             run_composed(composed, worker if composed.config.output.figures else None)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # A Ctrl-C that lands inside OmegaConf can leave a node half-set and surface as another
+        # exception, which Hydra reports and turns into exit status 1: still an interruption.
+        if isinstance(exc, SystemExit) and not interrupts:
+            raise
         print("abx-sim: interrupted; finished runs are kept (a sweep continues where it stopped when "
               "run again with the same arguments and hydra.sweep.dir)", file=sys.stderr)
         sys.exit(130)
