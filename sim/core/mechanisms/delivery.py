@@ -143,21 +143,35 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     chunk = compiled.MEMBER_CHUNK  # buffers for a million members, not seven
     for start in range(0, len(acct), chunk):
         sl = slice(start, start + chunk)
-        idx, *rest = _touch_counts(
+        idx, count, dose, ads, marketing_share = _touch_counts(
             rate, reach[sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
             np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], effect.astype(np.float32),
             np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), int(Channel.ADS), touch_rng)
-        parts.append((idx + start, *rest))
-    idx, count, dose, ads, marketing_share = (
-        parts[0] if len(parts) == 1 else [np.concatenate(column) for column in zip(*parts, strict=True)])
-    # Theater, in numpy over the touched (float32, as the mechanism function computes it everywhere).
+        idx += start
+        # Theater chunk by chunk too (each stream is still drawn in member order).
+        parts.append([idx, count, dose, ads, _theater(idx, count, marketing_share, acct, perception, theater_rng)])
+    if len(parts) == 1:
+        return tuple(parts[0])
+    joined = []
+    for column in range(len(parts[0])):  # joined a column at a time, each chunk's copy freed as it goes
+        joined.append(np.concatenate([part[column] for part in parts]))
+        for part in parts:
+            part[column] = None
+    return tuple(joined)
+
+
+def _theater(idx: np.ndarray, count: np.ndarray, marketing_share: np.ndarray, acct: np.ndarray,
+             perception: Perception, rng: np.random.Generator) -> np.ndarray:
+    """Touches seen as superficial among ``count`` touches of the touched members ``idx``: binomial
+    with ``p_superficial`` times the marketing share of their touches (float32, as the mechanism
+    function computes it everywhere)."""
     touched_acct = acct[idx]
     p = mem.p_superficial(perception.claim[touched_acct], perception.depth[touched_acct], perception.skepticism[idx],
                           perception.sensitivity) * marketing_share
     theater = np.zeros(len(idx), np.float32)
     hit = p > 0
-    theater[hit] = theater_rng.binomial(count[hit].astype(np.int64), p[hit])
-    return idx, count, dose, ads, theater
+    theater[hit] = rng.binomial(count[hit].astype(np.int64), p[hit])
+    return theater
 
 
 @dataclass
