@@ -3,10 +3,12 @@ changed in matplotlib's global settings by drawing."""
 
 from __future__ import annotations
 
+import os
+
 import matplotlib.pyplot as plt
 import pytest
 
-from sim.outputs import figure_worker
+from sim.outputs import figure_worker, plots
 from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.plots import (
     OKABE_ITO,
@@ -73,6 +75,25 @@ def test_the_figure_worker_raises_a_write_error_as_its_own_and_draws_in_process_
     dead.close()  # stopped before it got the tables: the figures are drawn here instead
     dead.draw(abx_run, tmp_path)
     assert [p.name for p in dead.figures()] == ["funnel.png", "arr_bridge.png", "pipeline_by_tier.png"]
+
+
+def test_the_helper_draws_a_figure_again_if_its_forked_copy_failed(abx_run, tmp_path, monkeypatch):
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    expected = save_figures(abx_run, here)
+    tables = {"summary": abx_run.summary, "timeseries": abx_run.timeseries, "accounts": abx_run.accounts}
+    helper, draw = os.getpid(), plots.draw_figures
+
+    def fails_in_the_copy(**kwargs):
+        if os.getpid() != helper:
+            raise OSError("disk full")
+        return draw(**kwargs)
+
+    monkeypatch.setattr(plots, "draw_figures", fails_in_the_copy)
+    drawn = figure_worker.draw_in_two(there, tables)  # the copy's figure drawn again by the helper
+    assert [p.name for p in drawn] == [p.name for p in expected] and all(p.parent == there for p in drawn)
+    assert all(p.read_bytes() == (here / p.name).read_bytes() for p in expected)
 
 
 def test_the_figure_worker_is_used_only_with_a_free_core(monkeypatch):

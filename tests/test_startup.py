@@ -33,6 +33,23 @@ def test_abx_sim_imports_neither_matplotlib_nor_scipy_nor_networkx():
     assert not loaded & {"matplotlib", "scipy.spatial", "networkx"}
 
 
+def test_a_run_loads_its_compiled_loops_without_scipy_linalg():
+    # numba's array maths asks scipy.linalg whether BLAS is there (sim.core.compiled answers instead)
+    loaded = loaded_after("from sim.api import run\n"
+                          "run(['market.n_accounts=300', 'horizon_weeks=4', 'output.progress=false'])\n"
+                          "import numba.np.arraymath\n"
+                          "assert numba.np.arraymath._HAVE_BLAS")
+    assert "numba.np.arraymath" in loaded and "scipy.linalg" not in loaded
+
+
+def test_mesa_names_its_loggers_as_ever_and_inspect_is_left_as_it_was():
+    loaded_after("import inspect\n"
+                 "stack, outer = inspect.stack, inspect.getouterframes\n"
+                 "import sim.core.lean_mesa, mesa.model\n"
+                 "assert mesa.model._mesa_logger.name == 'MESA.mesa.model'\n"
+                 "assert inspect.stack is stack and inspect.getouterframes is outer")
+
+
 def test_mesa_grids_still_load_when_used():
     loaded = loaded_after(
         "import sim.core.model, mesa\n"

@@ -15,6 +15,7 @@ calls no function of another module: an edit there would not reach the cached co
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -39,3 +40,24 @@ def jit[F: Callable[..., Any]](fn: F) -> F:
     except RuntimeError as error:  # numba: "cannot cache function ...: no locator available"
         warnings.warn(f"numba cannot cache {fn.__qualname__} ({error}); it is compiled in every run", stacklevel=2)
         return numba.njit(fn, cache=False, nogil=True, boundscheck=False)  # type: ignore[return-value]
+
+
+def import_array_maths() -> None:
+    """Import numba's array maths (``numba.np.arraymath``, which loading the first compiled loop
+    imports) without scipy.linalg. At import it asks whether BLAS is there, for ``np.correlate`` and
+    ``np.convolve`` in compiled code, by importing scipy.linalg: 0.17 s of every run (measured), for
+    loops that use neither. So that import fails meanwhile, and the module then gets the answer it
+    would have found: scipy, a dependency of abx-sim, always has BLAS (scipy.linalg.cython_blas);
+    anything compiled later that uses BLAS imports scipy.linalg itself, as ever."""
+    blas = "scipy.linalg.cython_blas"
+    if "numba.np.arraymath" in sys.modules or blas in sys.modules:  # nothing to save: numba imports it when needed
+        return
+    sys.modules[blas] = None  # type: ignore[assignment]  # an import of it raises ImportError
+    try:
+        import numba.np.arraymath
+    finally:
+        del sys.modules[blas]
+    numba.np.arraymath._HAVE_BLAS = True
+
+
+import_array_maths()

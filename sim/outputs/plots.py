@@ -10,7 +10,7 @@ backend (no display needed).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,8 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 #: Funnel stages in order, and the colour each has in every figure and in the dashboard.
 STAGE_COLORS = {"target": "#BBBBBB", "aware": OKABE_ITO[5], "engaged": OKABE_ITO[0], "mqa": OKABE_ITO[4],
                 "opportunity": OKABE_ITO[1], "onboarding": OKABE_ITO[2], "customer": OKABE_ITO[7]}
+#: The files of a run's figures (:func:`draw_figures`).
+FIGURES = ("funnel.png", "arr_bridge.png", "pipeline_by_tier.png")
 #: matplotlib settings shared by every figure (see :func:`styled`).
 STYLE: dict[str, Any] = {
     "axes.prop_cycle": cycler(color=OKABE_ITO),
@@ -142,11 +144,12 @@ def save_figures(res: Results, folder: Path) -> list[Path]:
 
 
 def draw_figures(summary: dict[str, float], timeseries: pd.DataFrame, accounts: pd.DataFrame,
-                 folder: Path) -> list[Path]:
-    """:func:`save_figures` from the run's tables alone (what :mod:`sim.outputs.figure_worker` receives)."""
-    figures = {
-        "funnel.png": funnel_figure(timeseries),
-        "arr_bridge.png": arr_bridge_figure(summary, timeseries),
-        "pipeline_by_tier.png": pipeline_by_tier_figure(accounts),
+                 folder: Path, names: Collection[str] = FIGURES) -> list[Path]:
+    """:func:`save_figures` from the run's tables alone (what :mod:`sim.outputs.figure_worker` receives);
+    only the figures ``names`` (of :data:`FIGURES`), in that order."""
+    drawers = {
+        "funnel.png": lambda: funnel_figure(timeseries),
+        "arr_bridge.png": lambda: arr_bridge_figure(summary, timeseries),
+        "pipeline_by_tier.png": lambda: pipeline_by_tier_figure(accounts),
     }
-    return [save_figure(fig, folder / name) for name, fig in figures.items()]
+    return [save_figure(drawers[name](), folder / name) for name in FIGURES if name in names]
