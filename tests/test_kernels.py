@@ -46,7 +46,8 @@ def touch_setup(n: int = 20_000, claim: float = 0.0):
     rate = np.zeros((n, 5), np.float32)
     rate[:, 0], rate[:, 1] = 0.2, 0.3  # 0.5 touches a week
     reach = np.full(n, 0b00011, np.uint8)  # ads and email
-    sales = delivery.SalesReach(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.float32), 1.0)
+    no_key_contact = np.full(n, 5, np.int8)  # seats past the economic buyer and the champion
+    sales = delivery.SalesReach(no_key_contact, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.float32), 1.0)
     seen = delivery.Perception(np.full(n, claim, np.float32), np.zeros(n, np.float32), np.full(n, 0.5, np.float32), 4.0)
     return rate, reach, np.arange(n), sales, np.zeros(n, bool), seen
 

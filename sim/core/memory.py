@@ -13,10 +13,12 @@ import os
 from sim.core.config import Config
 from sim.core.params import ConfigError
 
-#: Interpreter, numpy, pandas, Mesa and Hydra before any state (measured: about 150 MB).
-BASE_BYTES = 160e6
-#: Peak bytes per buying-committee member (measured: 275 MB for 180,000 more accounts, 1.22M members).
-BYTES_PER_MEMBER = 235.0
+#: Interpreter, numpy, pandas, numba, Mesa and Hydra, and a small market's state (measured, issue 14:
+#: 279 MB peak at 20,000 accounts, 136,000 members, less their 16 MB).
+BASE_BYTES = 265e6
+#: Peak bytes per buying-committee member (measured, issue 14: 145 MB more for 180,000 more accounts,
+#: 1.22M members; 988 MB at 1,000,000 accounts).
+BYTES_PER_MEMBER = 120.0
 
 
 def needed_bytes(cfg: Config) -> float:

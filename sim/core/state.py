@@ -181,7 +181,7 @@ class Members(Table):
     """State of every buying-committee member: one array per attribute, indexed by member id."""
 
     acct: np.ndarray = var("int64", DRAWN, "account index", "account the member belongs to")
-    seat: np.ndarray = var("int16", DRAWN, "seat", "position in the committee (0 economic buyer, 1 champion, ...)")
+    seat: np.ndarray = var("int8", DRAWN, "seat", "position in the committee (0 economic buyer, 1 champion, ...)")
     role: np.ndarray = var("int8", DRAWN, "ROLES index", "buying role")
     influence: np.ndarray = var("float32", DRAWN, "share", "weight in the committee's decision (sums to 1)")
     veto: np.ndarray = var("bool", DRAWN, "flag", "can stall or block the deal")

@@ -23,7 +23,7 @@ from sim.outputs.files import temporaries
 from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
 from sim.sweep import catalog
 
-#: A run whose model is estimated above this many bytes (about 80,000 accounts) is collected
+#: A run whose model is estimated above this many bytes (about 160,000 accounts) is collected
 #: right after it: its model sits in reference cycles (agents <-> model), and two of that size
 #: in one worker would break the memory check the sweep passed (one run per worker). At that
 #: size the collection is a fraction of a percent of the run; below it Python's collector frees

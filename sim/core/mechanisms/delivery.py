@@ -62,7 +62,8 @@ def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.n
                       ledger: np.ndarray | None = None) -> Delivery:
     """Scale the planned marketing program to the executive's hours and the weekly budget.
 
-    ``mkt_rate`` [N, C] is the planned touches per reachable member, ``reach_count`` [C, N] how many
+    ``mkt_rate`` [N, C] is the planned touches per reachable member (scaled in place to the
+    delivered rate, :attr:`Delivery.rate`), ``reach_count`` [C, N] how many
     members of each account each channel reaches; ``research_cost_share`` is
     the share of the per-account research cost paid (shared research). Everything is per account:
     a member's touches are its account's rate on the channels that reach it. The touches per channel
@@ -82,10 +83,10 @@ def deliver_marketing(mkt_rate: np.ndarray, reach_count: np.ndarray, depth: np.n
     research = research_cost_week(depth, v.research_usd_year * research_cost_share)
     share = budget_share(float(cost @ (planned * scale)) + float(research.sum()), budget_week)
     scale *= share
-    rate, channel, marketing, program = _delivered_program(
+    channel, marketing, program = _delivered_program(
         mkt_rate, reach_count, scale, cost, np.zeros((0, 0)) if ledger is None else ledger)
     return Delivery(
-        rate=rate, marketing_touches=marketing, depth=(depth * depth_scale(share)).astype(np.float32),
+        rate=mkt_rate, marketing_touches=marketing, depth=(depth * depth_scale(share)).astype(np.float32),
         budget_share=share, program_cost=program + research * share, channel_spend=channel * cost,
         research_spend=float(research.sum()) * share,
     )
@@ -103,22 +104,24 @@ def _planned_touches(mkt_rate, reach_count):  # type: ignore[no-untyped-def]
 
 @jit
 def _delivered_program(mkt_rate, reach_count, scale, cost, ledger):  # type: ignore[no-untyped-def]
-    """The program scaled to what is delivered: the rate per reachable member (float32 [N, C]), the
-    touches per channel [C], and per account all touches and their cost [N]; each account's touches
-    per channel are added to ``ledger`` [C, N] unless it is empty."""
+    """The program scaled to what is delivered: ``mkt_rate`` (float32 [N, C]) becomes, in place, the
+    delivered rate per reachable member (the plan's rate is read by nothing else: 20 MB less at a
+    million accounts); returned are the touches per channel [C] and per account all touches and
+    their cost [N]; each account's touches per channel are added to ``ledger`` [C, N] unless it is
+    empty."""
     n, n_channels = mkt_rate.shape
-    rate, channel = np.empty((n, n_channels), np.float32), np.zeros(n_channels)
+    channel = np.zeros(n_channels)
     marketing, program = np.zeros(n), np.zeros(n)
     for a in range(n):
         for c in range(n_channels):
-            rate[a, c] = mkt_rate[a, c] * scale[c]
             touches = mkt_rate[a, c] * scale[c] * reach_count[c, a]
+            mkt_rate[a, c] = mkt_rate[a, c] * scale[c]
             channel[c] += touches
             marketing[a] += touches
             program[a] += cost[c] * touches
             if ledger.shape[1]:
                 ledger[c, a] += touches
-    return rate, channel, marketing, program
+    return channel, marketing, program
 
 
 def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: SalesReach, self_serve: np.ndarray,
@@ -144,7 +147,8 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
     for start in range(0, len(acct), chunk):
         sl = slice(start, start + chunk)
         idx, count, dose, ads, marketing_share = _touch_counts(
-            rate, reach[sl], acct[sl], sales.key[sl], sales.sdr_work, sales.cs_work, sales.ae_effort,
+            rate, reach[sl], acct[sl], sales.seat[sl], k.KEY_CONTACT_SEATS, sales.sdr_work, sales.cs_work,
+            sales.ae_effort,
             np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], effect.astype(np.float32),
             np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), int(Channel.ADS), touch_rng)
         idx += start
@@ -176,11 +180,12 @@ def _theater(idx: np.ndarray, count: np.ndarray, marketing_share: np.ndarray, ac
 
 @dataclass
 class SalesReach:
-    """Who sales talks to this week: a key contact (``key`` [M]) hears from the SDR and from CS when
-    either works the account (their conversations add up), every member from the AE at
-    ``AE_REACH_PER_WEEK * ae_effort`` (:mod:`sim.core.constants`)."""
+    """Who sales talks to this week: a key contact (a member whose ``seat`` [M] is below
+    ``KEY_CONTACT_SEATS``) hears from the SDR and from CS when either works the account (their
+    conversations add up), every member from the AE at ``AE_REACH_PER_WEEK * ae_effort``
+    (:mod:`sim.core.constants`)."""
 
-    key: np.ndarray  # bool [M]
+    seat: np.ndarray  # int8 [M] (compared in the loop: no [M] mask of key contacts every week)
     sdr_work: np.ndarray  # bool [N]
     cs_work: np.ndarray  # bool [N]
     ae_effort: np.ndarray  # float32 [N]
@@ -199,8 +204,8 @@ class Perception:
 
 
 @jit
-def _touch_counts(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach, self_serve, effect, sales_effect,
-                  self_effect, ads_channel, touch_rng):  # type: ignore[no-untyped-def]
+def _touch_counts(rate, reach, acct, seat, key_seats, sdr_work, cs_work, ae_effort, ae_reach, self_serve, effect,
+                  sales_effect, self_effect, ads_channel, touch_rng):  # type: ignore[no-untyped-def]
     """The touch counts of :func:`draw_touches` in one pass over members, in float32 as the arrays
     are; for the touched: index, count, mean effect per touch, ads' and marketing's share."""
     n_channels, m = rate.shape[1], acct.shape[0]
@@ -215,7 +220,8 @@ def _touch_counts(rate, reach, acct, key, sdr_work, cs_work, ae_effort, ae_reach
             expected = rate[a, c] * np.float32((reach[i] >> c) & 1)
             marketing += expected
             weighted += effect[c] * expected
-        sales = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * np.float32(key[i]) + ae_reach * ae_effort[a]
+        key = np.float32(seat[i] < key_seats)
+        sales = (np.float32(sdr_work[a]) + np.float32(cs_work[a])) * key + ae_reach * ae_effort[a]
         n = touch_rng.poisson(marketing + sales) if marketing + sales > 0 else 0
         organic = np.float32(self_serve[i])
         n += self_serve[i]

@@ -193,7 +193,7 @@ def generate_market(m: MarketConfig, v: VendorConfig, rng: np.random.Generator) 
 
     n_members, f32 = int(size.sum()), np.float32  # member arrays are made float32 (a million accounts: 7M members)
     acct = np.repeat(np.arange(n, dtype=np.int64), size)
-    seat = (np.arange(n_members) - m_start[acct]).astype(np.int16)
+    seat = (np.arange(n_members) - m_start[acct]).astype(np.int8)  # at most N_COMMITTEE_MAX - 1
     role = ROLE_BY_SEAT[np.minimum(seat, len(ROLE_BY_SEAT) - 1)]
     raw_influence = ROLE_INFLUENCE[role] * np.exp(INFLUENCE_SIGMA * rng.standard_normal(n_members)).astype(np.float32)
     influence = (raw_influence / np.bincount(acct, raw_influence, n)[acct]).astype(np.float32)
