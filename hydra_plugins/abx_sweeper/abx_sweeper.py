@@ -3,10 +3,11 @@
 Selected by ``configs/config.yaml`` (``override hydra/sweeper: abx``). It expands the swept
 overrides (``strategy=channel,abm,abx``) into their grid, crosses it with the design points of
 ``sweep.design`` and with ``replications``, launches the jobs in batches through whatever Hydra
-launcher is configured (basic, joblib, Ray), prints progress after each batch, and writes the
-sweep report at the end. Jobs whose folder already holds a finished run of the same config are
-skipped by the job itself, so restarting an interrupted sweep with the same ``hydra.sweep.dir``
-runs only what is missing; a folder that holds a different sweep is refused.
+launcher is configured (abx-sim's own by default, :mod:`hydra_plugins.abx_sweeper.launcher`; basic,
+joblib, Ray), prints progress after each batch, and writes the sweep report at the end. Jobs whose
+folder already holds a finished run of the same config are skipped by the job itself, so restarting
+an interrupted sweep with the same ``hydra.sweep.dir`` runs only what is missing; a folder that
+holds a different sweep is refused.
 """
 
 
@@ -46,11 +47,12 @@ def _clock(seconds: float) -> str:
 
 
 def _one_job_at_a_time(launcher: object) -> bool:
-    """Whether the launcher runs one job at a time in this process (Hydra's basic launcher, joblib
-    with one job), leaving a core to the report's helper. Beside two joblib workers starting up, the
-    helper's warm-up (~1 s of CPU) took their time and saved none."""
+    """Whether the launcher runs one job at a time in this process (Hydra's basic launcher, ours or
+    joblib with one job), leaving a core to the report's helper. Beside two joblib workers starting
+    up, the helper's warm-up (~1 s of CPU) took their time and saved none."""
     name = type(launcher).__name__
-    return name == "BasicLauncher" or (name == "JoblibLauncher" and getattr(launcher, "joblib", {}).get("n_jobs") == 1)
+    return (name == "BasicLauncher" or (name == "ABXLauncher" and getattr(launcher, "workers", 0) == 1)
+            or (name == "JoblibLauncher" and getattr(launcher, "joblib", {}).get("n_jobs") == 1))
 
 
 class ABXSweeper(BasicSweeper):
