@@ -81,7 +81,10 @@ class ABXLauncher(Launcher):
         numbered = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
         workers = min(self.workers, len(numbered))
         if workers <= 1:
-            return [self.run(idx, overrides) for idx, overrides in numbered]
+            results = [self.run(idx, overrides) for idx, overrides in numbered]
+            # Hydra's logging again after the batch, not after every job (the next job sets its own)
+            configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+            return results
         prepare = getattr(self.hydra_context.config_loader, "prepare", None)
         if prepare is not None:  # each shape of job composed once, here, not once in every worker
             prepare(self.config, [overrides for _, overrides in numbered])
@@ -140,7 +143,6 @@ class ABXLauncher(Launcher):
                 ret.return_value = exc
                 ret.status = JobStatus.FAILED
         hydra_config.cfg = launcher_hydra_config
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return ret
 
 
