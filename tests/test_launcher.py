@@ -11,18 +11,16 @@ import time
 import warnings
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra._internal.callbacks import Callbacks
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf
-from test_sweep import ABX_SIM, TINY, _session_members, sweep
+from test_sweep import ABX_SIM, _session_members
 
 from hydra_plugins.abx_sweeper.launcher import ABXLauncher
 from sim.api import config_dir, register_schema
-from sim.sweep import catalog
 
 
 class _Loader:
@@ -74,20 +72,6 @@ def test_a_job_that_raises_fails_alone(tmp_path):
     results = launcher.launch([["replication=0"], ["replication=1"], ["replication=2"]], initial_job_idx=0)
     assert [r.status.name for r in results] == ["COMPLETED", "FAILED", "COMPLETED"]
     assert isinstance(results[1]._return_value, ZeroDivisionError)
-
-
-@pytest.mark.slow
-def test_forked_workers_give_the_numbers_of_one_job_at_a_time_and_of_joblib(tmp_path):
-    columns = ["run_id", "world_id", "job", "pipeline_created_usd", "bookings_usd", "nrr", "trust_index"]
-    tables = []
-    for i, launcher in enumerate([["hydra.launcher.n_jobs=1"], ["hydra.launcher.n_jobs=2"],
-                                  ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]]):
-        folder = tmp_path / f"l{i}"
-        proc = sweep("strategy=abm,abx", "replications=3", *TINY, f"hydra.sweep.dir={folder}", *launcher, cwd=tmp_path)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        tables.append(catalog.load(folder)[columns])
-    for table in tables[1:]:
-        pd.testing.assert_frame_equal(table, tables[0])
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc")
