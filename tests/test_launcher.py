@@ -50,18 +50,21 @@ def _launcher(tmp_path: Path, n_jobs: int) -> ABXLauncher:
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_jobs_run_in_order_here_or_in_forked_workers_that_are_gone_after(tmp_path, n_jobs):
+    launcher = _launcher(tmp_path, n_jobs)
+    workers_meanwhile: list[int] = []
+    launcher.meanwhile = lambda: workers_meanwhile.append(len(multiprocessing.active_children()))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        results = _launcher(tmp_path, n_jobs).launch([[f"replication={i}"] for i in range(6)], initial_job_idx=10)
+        results = launcher.launch([[f"replication={i}"] for i in range(6)], initial_job_idx=10)
     pids, numbers, with_hydra, folders = zip(*(r.return_value for r in results), strict=True)
     assert list(numbers) == list(range(10, 16)) and not any(with_hydra)  # the task's config has no Hydra node
     assert [Path(f).name for f in folders] == [f"{i}_abx" for i in range(10, 16)]
     assert all(Path(f).is_dir() for f in folders)
     assert [r.overrides for r in results] == [[f"replication={i}"] for i in range(6)]
     if n_jobs == 1:
-        assert set(pids) == {os.getpid()}
-    else:  # two workers, forked from here, both used
-        assert os.getpid() not in pids and len(set(pids)) == 2
+        assert set(pids) == {os.getpid()} and workers_meanwhile == []  # nothing runs beside this process
+    else:  # two workers, forked from here, both used, and this process's own work done while they ran
+        assert os.getpid() not in pids and len(set(pids)) == 2 and workers_meanwhile == [2]
     assert multiprocessing.active_children() == []
     assert not [w for w in caught if "multi-threaded" in str(w.message)]  # the fork's warning, explained and silenced
 

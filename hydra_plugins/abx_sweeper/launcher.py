@@ -24,7 +24,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,10 @@ class ABXLauncher(Launcher):
 
     def __init__(self, n_jobs: int = 1) -> None:
         self.n_jobs = n_jobs
+        #: Called here once a batch's workers are forked, while they run it: work this process would
+        #: otherwise do after the batch, on a core the workers need less than it would then stand idle
+        #: (the sweeper imports its report's modules during its last batch). Never before a fork.
+        self.meanwhile: Callable[[], None] | None = None
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
@@ -100,6 +104,8 @@ class ABXLauncher(Launcher):
                 # Forked here, all at once (fork pools do not spawn on demand), before its manager thread.
                 futures = [pool.submit(_run_in_worker, idx, overrides) for idx, overrides in numbered]
             try:
+                if self.meanwhile is not None:
+                    self.meanwhile()
                 return [future.result() for future in futures]
             finally:  # interrupted or a worker lost: nothing left queued, no worker left running
                 pool.shutdown(wait=True, cancel_futures=True)
