@@ -9,12 +9,12 @@ a job, minus what costs and serves no one here (issue 14):
   the model, Hydra and pandas again (1.5-2.8 s each, on cores the runs need) and receive the
   pickled master config and loader with every job;
 - a job's config is not deep-copied twice (:func:`hydra.core.utils.run_job` copies it for the
-  task and its Hydra node for the job's return value: ~15 ms a job, nobody reads the copies in a
+  task and its Hydra node for the job's return value: ~9 ms a job, nobody reads the copies in a
   sweep): the config built for the job loses its Hydra node, which :class:`HydraConfig` holds.
 
 Everything a job sees is as under Hydra's launchers: its config, ``HydraConfig`` (output folder,
-job number, overrides), its log file (``cli.log``) and Hydra's callbacks (with any configured the
-job goes through ``run_job`` itself). Results do not depend on the number of workers: a job is
+job number, overrides), its log file (``cli.log``) and Hydra's callbacks (with any configured, or
+``hydra.job.chdir``, the job goes through ``run_job`` itself). Results do not depend on the number of workers: a job is
 its config and seed.
 """
 
@@ -57,8 +57,8 @@ class ABXLauncher(Launcher):
     def __init__(self, n_jobs: int = 1) -> None:
         self.n_jobs = n_jobs
         #: Called here once a batch's workers are forked, while they run it: work this process would
-        #: otherwise do after the batch, on a core the workers need less than it would then stand idle
-        #: (the sweeper imports its report's modules during its last batch). Never before a fork.
+        #: otherwise do alone after the batch costs the workers less than it would add after them
+        #: (the sweeper prepares its report during its last batch). Never called before a fork.
         self.meanwhile: Callable[[], None] | None = None
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
