@@ -58,13 +58,26 @@ class ReusingConfigLoader:
             raise AttributeError(name)
         return getattr(self.loader, name)
 
-    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
-        """The job's config, as ``ConfigLoaderImpl.load_sweep_config`` composes it."""
+    def prepare(self, master_config: DictConfig, jobs: list[list[str]]) -> None:
+        """Compose one job of each shape among ``jobs`` not composed yet (workers forked after this
+        inherit the compositions instead of each composing its own)."""
+        templates = _TEMPLATES.setdefault(self.token, {})
+        for overrides in jobs:
+            if self._parse(master_config, overrides)[2] not in templates:
+                self.load_sweep_config(master_config, overrides)
+
+    def _parse(self, master_config: DictConfig, sweep_overrides: list[str]
+               ) -> tuple[list[Override], list[Override], tuple[str, ...]]:
+        """A job's overrides (Hydra's, then its own), those that set plain values, and its shape."""
         hydra_overrides = OmegaConf.to_container(master_config.hydra.overrides.hydra)
         assert isinstance(hydra_overrides, list)
         parsed = OverridesParser.create().parse_overrides([*hydra_overrides, *sweep_overrides])
         values = [o for o in parsed if self._is_value(o)]
-        shape = tuple(o.key_or_group if o in values else str(o.input_line) for o in parsed)
+        return parsed, values, tuple(o.key_or_group if o in values else str(o.input_line) for o in parsed)
+
+    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        """The job's config, as ``ConfigLoaderImpl.load_sweep_config`` composes it."""
+        parsed, values, shape = self._parse(master_config, sweep_overrides)
         templates = _TEMPLATES.setdefault(self.token, {})
         if shape not in templates:
             config = self.loader.load_sweep_config(master_config, sweep_overrides)

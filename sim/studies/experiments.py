@@ -98,7 +98,7 @@ def names() -> list[str]:
 
 def run_sweeps(exp: Experiment, out: Path, small: bool, jobs: int) -> None:
     """Run (or resume) every sweep of the experiment with ``abx-sim -m``."""
-    launcher = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"] if jobs > 1 else []
+    launcher = [f"hydra.launcher.n_jobs={jobs}"] if jobs > 1 else []  # abx-sim's launcher: forked workers
     abx_sim = str(Path(sys.executable).with_name("abx-sim"))
     for i in range(len(exp.sweeps)):
         folder = out / "sweeps" / str(i)
@@ -270,7 +270,7 @@ def index() -> str:
     return "\n".join(lines) + "\n"
 
 
-#: Most parallel workers an experiment starts (joblib processes on one machine).
+#: Most parallel workers an experiment starts (processes on one machine).
 MAX_JOBS = 256
 
 
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("name", nargs="?", help="experiment folder name (omit to list them)")
     parser.add_argument("--small", action="store_true", help="smoke-test size (the experiment's small: block)")
     parser.add_argument("--out", type=Path, help="output folder (default experiments/<name>/results)")
-    parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel workers (joblib; default 2)")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel workers (default 2)")
     parser.add_argument("--analyse-only", action="store_true", help="only re-analyse finished sweeps")
     parser.add_argument("--index", action="store_true", help="print experiments/README.md")
     args = parser.parse_args(argv)

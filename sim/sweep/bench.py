@@ -6,9 +6,11 @@ each as a user would, and reads the model's own time of every run from the catal
 (``simulate_s``). It reports:
 
 - **overhead**: (sweep wall time - sum of the runs' model times) / sum of model times, for the
-  whole sweep (start-up, pre-flight, report included) with Hydra's basic launcher, and per extra
-  run (from two sweep sizes, free of the fixed costs);
-- **speedup**: wall time of the sweep with one joblib worker over that with two;
+  whole sweep (start-up, pre-flight, report included) with the default launcher (abx-sim's, one
+  job at a time in the sweep's process), and per extra run (from two sweep sizes, free of the
+  fixed costs);
+- **speedup**: wall time of the sweep with one worker over that with two (abx-sim's launcher,
+  ``hydra.launcher.n_jobs``: workers forked from the sweep's process);
 - **ceiling**: what two cores give the model itself on this machine: the time of a run alone
   over its time with a second run beside it in another process. A shared or throttled machine
   (2 vCPUs on one physical core) caps the speedup there, whatever the sweep machinery does.
@@ -27,7 +29,7 @@ from pathlib import Path
 from sim.sweep import catalog
 
 ABX_SIM = shutil.which("abx-sim") or str(Path(sys.executable).with_name("abx-sim"))
-JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs={n}"]
+WORKERS = "hydra.launcher.n_jobs={n}"
 _MODEL_RUN = """
 import sys, time
 from sim.api import checked, compose_config, simulate
@@ -63,10 +65,10 @@ def figures(accounts: int = 2000, weeks: int = 156, runs: int = 32, small: int =
     overrides = [f"market.n_accounts={accounts}", f"horizon_weeks={weeks}", *(extra or [])]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        wall_small, model_small = timed_sweep(folder / "basic-small", small, overrides)
-        wall, model = timed_sweep(folder / "basic", runs, overrides)
-        wall_1, model_1 = timed_sweep(folder / "joblib-1", runs, [*overrides, *(o.format(n=1) for o in JOBLIB)])
-        wall_2, model_2 = timed_sweep(folder / "joblib-2", runs, [*overrides, *(o.format(n=2) for o in JOBLIB)])
+        wall_small, model_small = timed_sweep(folder / "default-small", small, overrides)
+        wall, model = timed_sweep(folder / "default", runs, overrides)
+        wall_1, model_1 = wall, model  # the default launcher runs one job at a time (hydra.launcher.n_jobs=1)
+        wall_2, model_2 = timed_sweep(folder / "workers-2", runs, [*overrides, WORKERS.format(n=2)])
     ceiling = parallel_ceiling(overrides)
     return {
         "accounts": accounts, "weeks": weeks, "runs": runs, "model_s_per_run": model / runs,
@@ -83,10 +85,10 @@ def report(f: dict[str, float]) -> str:
     return "\n".join([
         f"abx-sim sweep benchmark: ABX, {f['accounts']:.0f} accounts x {f['weeks']:.0f} weeks, "
         f"{f['runs']:.0f}-run sweeps, model {f['model_s_per_run']:.2f} s per run",
-        f"  overhead outside the model (basic launcher): {f['overhead_pct']:.1f}% of model time for the whole sweep "
+        f"  overhead outside the model (default launcher): {f['overhead_pct']:.1f}% of model time for the whole sweep "
         f"({f['wall_s']:.1f} s wall, {f['model_s']:.1f} s model), {f['overhead_per_run_pct']:.1f}% per extra run, "
         f"fixed {f['fixed_s']:.1f} s (start-up, pre-flight, report)",
-        f"  two joblib workers: {f['speedup_2_workers']:.2f}x one ({f['wall_1_worker_s']:.1f} s -> "
+        f"  two workers: {f['speedup_2_workers']:.2f}x one ({f['wall_1_worker_s']:.1f} s -> "
         f"{f['wall_2_workers_s']:.1f} s); each run's model {f['model_slowdown_2_workers']:.2f}x slower beside "
         f"another; two model processes on this machine: {f['parallel_ceiling']:.2f}x one (the ceiling)",
     ])

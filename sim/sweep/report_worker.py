@@ -2,7 +2,7 @@
 
 Written in the ``abx-sim -m`` process after the last run, the report cost every sweep ~0.5 s:
 matplotlib (0.3 s to import), its fonts and the figure. A helper started with the sweep imports and
-warms all that on the other core while the runs go (the basic launcher keeps one core busy), then
+warms all that on the other core while the runs go (one job at a time keeps one core busy), then
 writes the report when told, as ``abx-sim-report`` does (:func:`sim.sweep.report.write_report`), so
 the files are the same.
 
