@@ -87,7 +87,8 @@ def test_no_forked_worker_outlives_a_sweep(tmp_path, interrupted):
                              "horizon_weeks=4" if not interrupted else "horizon_weeks=400",
                              f"hydra.sweep.dir={folder}", "hydra.launcher.n_jobs=2"],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,  # CI may start us with SIGINT ignored: restore the default
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     if interrupted:
         deadline = time.time() + 300
         while len(_session_members(proc.pid)) < 3 and time.time() < deadline:  # abx-sim and its two workers
