@@ -131,9 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     # A single run's figures are drawn by a helper process that gets matplotlib ready on another
     # core meanwhile; started before the pre-flight so that it is ready even when the model is quick.
     worker = FigureWorker() if single_run(opts) and figure_worker.helps() else None
+    previous_handler = signal.getsignal(signal.SIGINT)
     interrupts = remember_interrupts()
     try:
-        composed = preflight(args, opts)
+        composed = preflight(opts)
         if composed is None:  # a sweep, or a command that prints: Hydra's main reads the command line
             hydra_main()
         else:
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
               "run again with the same arguments and hydra.sweep.dir)", file=sys.stderr)
         sys.exit(130)
     finally:
+        if previous_handler is not None:  # as it was, for the next call in this process
+            signal.signal(signal.SIGINT, previous_handler)
         if worker is not None:
             worker.close()
 

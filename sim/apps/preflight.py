@@ -75,16 +75,15 @@ class Composed:
     config: Config
 
 
-def preflight(args: Sequence[str], opts: argparse.Namespace | None = None) -> Composed | None:
-    """Check a command line (its config files already passed :func:`sim.core.guard.check`); return
-    only if Hydra may run it (or print its help or config).
+def preflight(opts: argparse.Namespace) -> Composed | None:
+    """Check a command line, as :func:`parse_command_line` read it (its config files already passed
+    :func:`sim.core.guard.check`); return only if Hydra may run it (or print its help or config).
 
     For a single run the config composed here is returned, ready to run without composing it again;
     ``None`` means Hydra's main must read the command line (a sweep, ``--help``, ``--cfg``, ``--info``,
     a ``--config-dir``, whose folders Hydra's main searches in another order, or a config file that
     sets ``hydra.mode``).
     """
-    opts = opts or parse_command_line(args)  # the caller's, when it has read the command line already
     extra = []
     if opts.config_dir is not None:
         folder = Path(opts.config_dir).expanduser()
@@ -115,7 +114,7 @@ def preflight(args: Sequence[str], opts: argparse.Namespace | None = None) -> Co
     fixed = [str(o.input_line) for o in overrides if not o.is_sweep_override()]
     if any(getattr(opts, flag) for flag in _PRINTING):  # help or config: it must compose, nothing is written
         compose([*fixed, *(values[0] for values in swept.values())])
-    elif single_run(opts):
+    elif not opts.multirun:
         cfg, config = compose(fixed)
         check_writable(cfg, "hydra.run.dir")
         if not extra and cfg.hydra.mode is None:

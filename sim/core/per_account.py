@@ -50,7 +50,6 @@ def marked(accounts: np.ndarray, n_accounts: int) -> np.ndarray:
     return mask
 
 
-
 def total(values: np.ndarray, accounts: np.ndarray, n_accounts: int) -> float:
     """Sum of ``values`` of the ``accounts`` they belong to, added as numpy adds an [N] array holding
     them and zeros elsewhere: a phase that computes only its few accounts books the same total,

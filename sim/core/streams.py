@@ -108,4 +108,3 @@ def uniforms(rng: np.random.Generator, n: int) -> Iterator[tuple[slice, np.ndarr
     for start in range(0, n, compiled.MEMBER_CHUNK):
         stop = min(start + compiled.MEMBER_CHUNK, n)
         yield slice(start, stop), rng.random(stop - start)
-

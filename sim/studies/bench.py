@@ -52,17 +52,17 @@ def tier_overrides(n_accounts: int) -> list[str]:
             f"strategy.tiering.n_one_to_many={max(1, round(2000 * scale))}"]
 
 
-def measure(n_accounts: int, weeks: int, strategy: str = "abx", seed: int = 0,
-            market: str = "midmarket_saas") -> dict[str, float]:
-    """Build and run one model in this process; return timings and peak memory. The compiled
+def measure(n_accounts: int, weeks: int) -> dict[str, float]:
+    """Build and run one model of the default scenario (ABX, mid-market, seed 0) in this process;
+    return timings and peak memory. The compiled
     loops are loaded first (a tiny run), as in any run after the first on a machine."""
     from sim.api import compose_config
     from sim.core.model import ABXModel
     from sim.core.validate import validate
 
     def config(n: int, horizon: int) -> Any:
-        return validate(compose_config([f"market={market}", f"market.n_accounts={n}", f"horizon_weeks={horizon}",
-                                        f"strategy={strategy}", f"seed={seed}", *tier_overrides(n)]))
+        return validate(compose_config(["market=midmarket_saas", f"market.n_accounts={n}", f"horizon_weeks={horizon}",
+                                        "strategy=abx", "seed=0", *tier_overrides(n)]))
 
     ABXModel(config(200, 2)).run()
     cfg = config(n_accounts, weeks)
@@ -166,7 +166,7 @@ def report(f: dict[str, Any]) -> str:
 
     lines = [f"abx-sim benchmark on {os.cpu_count()} cores (model and memory on one core, BLAS and numba threads = 1)"]
     if "model" in f:
-        lines += ["", "1. Model only: default scenario (ABX, mid-market), 156 weeks",
+        lines += ["", f"1. Model only: default scenario (ABX, mid-market), {f['model'][0]['weeks']} weeks",
                   f"{'accounts':>10} {'members':>10} {'init s':>7} {'run s':>7} {'ms/week':>8} {'member-steps/s':>15}"]
         for r in f["model"]:
             lines.append(f"{r['accounts']:>10,} {r['members']:>10,} {r['init_s']:>7.2f} {r['run_s']:>7.2f} "

@@ -148,8 +148,7 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
         sl = slice(start, start + chunk)
         idx, count, dose, ads, marketing_share = _touch_counts(
             rate, reach[sl], acct[sl], sales.seat[sl], k.KEY_CONTACT_SEATS, sales.sdr_work, sales.cs_work,
-            sales.ae_effort,
-            np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], effect.astype(np.float32),
+            sales.ae_effort, np.float32(k.AE_REACH_PER_WEEK), self_serve[sl], effect.astype(np.float32),
             np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), int(Channel.ADS), touch_rng)
         idx += start
         # Theater chunk by chunk too (each stream is still drawn in member order).

@@ -49,8 +49,7 @@ def deliver(model: ABXModel, week: Week) -> None:
 
     d = delivery.deliver_marketing(plan.mkt_rate, a.reach_count, treat.depth, v, v.marketing_budget_usd_year / 52.0,
                                    treat.research_cost_share, None if model.ledger is None else model.ledger.touches)
-    sales = delivery.SalesReach(m.seat, week.sdr_work, week.cs_work, week.ae_effort,
-                                v.sales_touch_effect)
+    sales = delivery.SalesReach(m.seat, week.sdr_work, week.cs_work, week.ae_effort, v.sales_touch_effect)
     seen = delivery.Perception(treat.claim, d.depth, m.skepticism, model.cfg.market.buyers.theater_sensitivity)
     idx, count, effect, ads_share, theater = delivery.draw_touches(
         d.rate, m.reach, m.acct, sales, week.self_serve, seen, np.asarray(v.channel_effect),
