@@ -1,4 +1,5 @@
-"""The compiled loops compute what their numpy forms compute, bit for bit, whatever the chunk size."""
+"""The compiled loops compute what their numpy forms (or their per-member mechanism) compute, bit for bit, whatever
+the chunk size."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from helpers import SMALL_TIERS
 
 from sim.api import compose_config
 from sim.core import compiled, per_account
+from sim.core.config import BuyerConfig
 from sim.core.mechanisms import delivery
 from sim.core.mechanisms import members as mem
 from sim.core.model import ABXModel
 from sim.core.streams import uniforms
+
+B = BuyerConfig()
 
 N = 300
 
@@ -109,6 +113,34 @@ def test_committee_loops_are_their_numpy_forms_bit_for_bit():
     assert np.array_equal(got, support.astype(np.float32))
 
 
+def test_touches_land_on_the_touched_members_only_as_each_member_responds():
+    acct, _ = members(9, sort=True)
+    rng = np.random.default_rng(10)
+    m = len(acct)
+    state = [rng.uniform(0, 1, m).astype(np.float32) for _ in range(5)]
+    before = [x.copy() for x in state]
+    idx = np.sort(rng.choice(m, 700, replace=False))
+    touches = rng.integers(1, 5, 700).astype(np.float32)
+    theater = np.minimum(rng.integers(0, 3, 700), touches).astype(np.float32)
+    effect, ads = rng.uniform(0.2, 2, 700).astype(np.float32), rng.uniform(0, 0.5, 700).astype(np.float32)
+    fit, rel = rng.uniform(0, 1, N).astype(np.float32), rng.uniform(0, 1, N).astype(np.float32)
+    attention, collisions = rng.choice([1.0, 1.5], N).astype(np.float32), rng.integers(0, 3, N)
+    p = mem.response_params(B)
+    clicks, new_mql = mem.respond_touched(idx, touches, theater, effect, ads, acct, *state, fit, rel, attention,
+                                          collisions, np.float32(0.01), p)
+    untouched = np.setdiff1d(np.arange(m), idx)
+    assert all(np.array_equal(x[untouched], y[untouched]) for x, y in zip(state, before, strict=True))
+    for j, i in enumerate(idx[::37]):
+        j *= 37
+        a = acct[i]
+        *new, recept = mem.respond_member(*(x[i] for x in before), fit[a], touches[j], theater[j],
+                                          effect[j] * attention[a], rel[a], np.float32(collisions[a]), p)
+        assert [x[i] for x in state] == new
+        assert clicks[j] == touches[j] * ads[j] * np.float32(0.01) * rel[a] * recept
+        assert new_mql[j] == (before[1][i] < p.engaged_threshold <= state[1][i])
+    assert new_mql.any() and not new_mql.all()
+
+
 def test_a_loop_that_cannot_be_cached_is_compiled_anyway():
     namespace: dict = {}
     exec("def twice(x):\n    return 2 * x\n", namespace)  # no source file: numba has nowhere to cache it
@@ -132,7 +164,6 @@ def test_a_model_run_in_small_chunks_is_the_same_run(monkeypatch):
 
     whole, trust = run()
     monkeypatch.setattr(compiled, "MEMBER_CHUNK", 97)  # chunks of odd sizes, cutting committees
-    monkeypatch.setattr(compiled, "RESPONSE_CHUNK", 31)
     chunked, chunked_trust = run()
     assert np.array_equal(trust, chunked_trust)
     assert whole.keys() == chunked.keys()

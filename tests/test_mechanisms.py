@@ -139,9 +139,10 @@ def test_saturation_has_diminishing_returns():
 
 
 def _respond(touches, theater=0.0, collisions=0.0, rel=0.6, trust=0.5, fatigue=0.0):
-    one = np.ones(1, f32)
-    return mem.respond(one * 0.2, one * 0.1, one * 0.0, one * trust, one * fatigue, one * 0.7,
-                       one * touches, one * theater, one * 1.0, one * rel, one * collisions, B)
+    """One member's new (awareness, engagement, opinion, trust, fatigue), each as a one-element array."""
+    new = mem.respond_member(*map(f32, (0.2, 0.1, 0.0, trust, fatigue, 0.7, touches, theater, 1.0, rel, collisions)),
+                             mem.response_params(B))
+    return [np.array([x], f32) for x in new[:5]]
 
 
 def test_genuine_touches_raise_awareness_engagement_opinion_and_trust():

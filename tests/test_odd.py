@@ -37,7 +37,7 @@ def test_every_function_the_odd_names_exists():
 
 
 def test_the_checks_catch_a_missing_function_and_a_stale_block():
-    assert odd.unresolved("`sim.core.mechanisms.members.respond` and `sim.core.mechanisms.members.gone`") == [
+    assert odd.unresolved("`sim.core.mechanisms.members.respond_member` and `sim.core.mechanisms.members.gone`") == [
         "sim.core.mechanisms.members.gone"]
     assert odd.unresolved("`sim.no_such_module.f`") == ["sim.no_such_module.f"]
     stale = TEXT.replace("| `fit_true` |", "| `fit_truth` |", 1)

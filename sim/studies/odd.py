@@ -163,9 +163,9 @@ def submodels_block() -> str:
 
 
 def _mechanisms_called(source: str) -> list[Callable]:
-    """The mechanism functions a phase's source calls (``mem.respond(``), then those they call in
-    turn, also through their module's private helpers (a compiled loop calling
-    ``mem.p_superficial``), each once, in order of first call."""
+    """The mechanism functions a phase's source calls (``mem.respond_touched(``), then those they
+    call in turn, through another module's alias or by bare name in their own module, also through
+    their module's private helpers, each once, in order of first call."""
     pattern = rf"\b({'|'.join(_ALIASES)})\.(\w+)\("
     found: dict[str, Callable] = {}
     queue = [getattr(_ALIASES[alias], name) for alias, name in re.findall(pattern, source)]
@@ -179,7 +179,16 @@ def _mechanisms_called(source: str) -> list[Callable]:
         helpers = [getattr(module, name) for name in re.findall(r"\b(_\w+)\(", text) if hasattr(module, name)]
         text += "".join(inspect.getsource(h) for h in helpers if callable(h))
         queue += [getattr(_ALIASES[alias], name) for alias, name in re.findall(pattern, text)]
+        queue += _same_module_calls(module, text)
     return list(found.values())
+
+
+def _same_module_calls(module: ModuleType | None, source: str) -> list[Callable]:
+    """The public functions of ``module`` that ``source`` calls by bare name (a compiled loop calling
+    ``respond_member(`` beside it)."""
+    names = dict.fromkeys(re.findall(r"(?<![.\w])([a-z]\w*)\(", source))
+    return [fn for name in names if (fn := getattr(module, name, None)) is not None and callable(fn)
+            and not isinstance(fn, type) and inspect.getmodule(fn) is module]
 
 
 def policies_block() -> str:

@@ -152,7 +152,9 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
             np.float32(sales.touch_effect), np.float32(k.SELF_SERVE_EFFECT), int(Channel.ADS), touch_rng)
         idx += start
         # Theater chunk by chunk too (each stream is still drawn in member order).
-        parts.append([idx, count, dose, ads, _theater(idx, count, marketing_share, acct, perception, theater_rng)])
+        theater = mem.theater_draws(idx, count, marketing_share, acct, perception.claim, perception.depth,
+                                    perception.skepticism, np.float32(perception.sensitivity), theater_rng)
+        parts.append([idx, count, dose, ads, theater])
     if len(parts) == 1:
         return tuple(parts[0])
     joined = []
@@ -161,20 +163,6 @@ def draw_touches(rate: np.ndarray, reach: np.ndarray, acct: np.ndarray, sales: S
         for part in parts:
             part[column] = None
     return tuple(joined)
-
-
-def _theater(idx: np.ndarray, count: np.ndarray, marketing_share: np.ndarray, acct: np.ndarray,
-             perception: Perception, rng: np.random.Generator) -> np.ndarray:
-    """Touches seen as superficial among ``count`` touches of the touched members ``idx``: binomial
-    with ``p_superficial`` times the marketing share of their touches (float32, as the mechanism
-    function computes it everywhere)."""
-    touched_acct = acct[idx]
-    p = mem.p_superficial(perception.claim[touched_acct], perception.depth[touched_acct], perception.skepticism[idx],
-                          perception.sensitivity) * marketing_share
-    theater = np.zeros(len(idx), np.float32)
-    hit = p > 0
-    theater[hit] = rng.binomial(count[hit].astype(np.int64), p[hit])
-    return theater
 
 
 @dataclass

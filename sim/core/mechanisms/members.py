@@ -8,6 +8,8 @@ personalization that claims more than its research delivers is perceived as supe
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.core.compiled import jit
@@ -47,43 +49,93 @@ def relevance(claim: np.ndarray, depth: np.ndarray, role_matched: np.ndarray, in
     return np.clip(r, 0.0, 1.0).astype(np.float32)
 
 
-def p_superficial(claim: np.ndarray, depth: np.ndarray, skepticism: np.ndarray, sensitivity: float) -> np.ndarray:
-    """Chance a touch is perceived as superficial personalization (theater), 0-1.
+# float32 constants: the compiled loops below compute in float32, as the member variables are stored (a
+# Python float there would be float64 and widen every step).
+_ZERO, _ONE = np.float32(0), np.float32(1)
+_NO_SKEPTICISM = np.float32(REL_THEATER_NO_SKEPTICISM)
+_MAX_RECEPTIVITY = np.float32(MAX_RECEPTIVITY)
+_OPINION_NO_RELEVANCE = np.float32(REL_OPINION_TARGET_NO_RELEVANCE)
+_MIN_BASELINE, _MAX_REL_TRUST = np.float32(1e-6), np.float32(1e30)  # guards: no 0/0, no inf * 0
+
+
+@jit
+def p_superficial(claim, depth, skepticism, sensitivity):  # type: ignore[no-untyped-def]
+    """Chance a touch is perceived as superficial personalization (theater), 0-1 (numbers or arrays).
 
     ``1 - exp(-sensitivity * max(claim - depth, 0) * (REL_THEATER_NO_SKEPTICISM + skepticism))``
     (0.5): zero when the claim is backed by research, rising with the gap, sharper for skeptical
     members (CAL-5.2, CAL-5.6).
 
-    >>> float(p_superficial(np.array(0.4), np.array(0.4), np.array(0.9), 4.0))
+    >>> float(p_superficial(0.4, 0.4, 0.9, 4.0))
     0.0
     """
-    gap = np.maximum(claim - depth, 0.0)
-    return (1.0 - np.exp(-sensitivity * gap * (REL_THEATER_NO_SKEPTICISM + skepticism))).astype(np.float32)
+    gap = np.maximum(claim - depth, _ZERO)
+    return _ONE - np.exp(-sensitivity * gap * (_NO_SKEPTICISM + skepticism))
 
 
-def receptivity(trust: np.ndarray, fatigue: np.ndarray, trust_power: float, trust_baseline: float) -> np.ndarray:
+@jit
+def theater_draws(idx, count, marketing_share, acct, claim, depth, skepticism, sensitivity, rng):  # type: ignore[no-untyped-def]
+    """Touches seen as superficial among the ``count`` touches of each touched member ``idx``:
+    binomial with :func:`p_superficial` of the account's claim and paid depth (float32 [N]) and the
+    member's skepticism (float32 [M]), times the marketing share of the member's touches (sales and
+    self-served touches are never theater); drawn from ``rng`` in member order wherever that chance
+    is positive. float32 [len(idx)]."""
+    out = np.zeros(idx.shape[0], np.float32)
+    for j in range(idx.shape[0]):
+        i, a = idx[j], acct[idx[j]]
+        p = p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * marketing_share[j]
+        if p > 0:
+            out[j] = rng.binomial(np.int64(count[j]), p)
+    return out
+
+
+@jit
+def receptivity(trust, fatigue, trust_power, trust_baseline):  # type: ignore[no-untyped-def]
     """How much of a touch gets through: ``(trust / baseline)**power * (1 - fatigue)``, capped at
-    ``MAX_RECEPTIVITY`` (2).
+    ``MAX_RECEPTIVITY`` (2) (numbers or arrays).
 
     A member at baseline trust and without fatigue takes a touch at face value (1); lower trust
-    discounts every touch, earned trust amplifies it.
+    discounts every touch, earned trust amplifies it. (A baseline near 0 makes the ratio huge: it is
+    capped at 1e30 first, so a fully fatigued member gets 0, not inf * 0.)
     """
-    with np.errstate(over="ignore"):  # a baseline near 0 makes the ratio huge; the cap below applies anyway
-        rel_trust = np.minimum(np.power(trust / max(trust_baseline, 1e-6), trust_power), np.float32(1e30))
-    return np.minimum(rel_trust * (1.0 - fatigue), MAX_RECEPTIVITY).astype(np.float32)
+    rel_trust = np.minimum((trust / max(trust_baseline, _MIN_BASELINE)) ** trust_power, _MAX_REL_TRUST)
+    return np.minimum(rel_trust * (_ONE - fatigue), _MAX_RECEPTIVITY)
 
 
-def saturate(level: np.ndarray, rate: float, dose: np.ndarray | float) -> np.ndarray:
-    """Diminishing returns: move ``level`` (0-1) toward 1 by ``1 - exp(-rate * dose)`` of the gap."""
-    return (level + (1.0 - level) * -np.expm1(-rate * dose)).astype(np.float32)
+@jit
+def saturate(level, rate, dose):  # type: ignore[no-untyped-def]
+    """Diminishing returns: move ``level`` (0-1) toward 1 by ``1 - exp(-rate * dose)`` of the gap
+    (numbers or arrays)."""
+    return level + (_ONE - level) * -np.expm1(-rate * dose)
 
 
-def respond(
-    awareness: np.ndarray, engagement: np.ndarray, opinion: np.ndarray, trust: np.ndarray,
-    fatigue: np.ndarray, fit: np.ndarray, touches: np.ndarray, theater: np.ndarray,
-    effect_per_touch: np.ndarray, rel: np.ndarray, collisions: np.ndarray, b: BuyerConfig,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One week of touches landing on members (CAL-5.2, CAL-5.3 for theater; CAL-1.6 for contact).
+class Response(NamedTuple):
+    """The buyer parameters a touch's response reads (:func:`respond_member`), as float32."""
+
+    awareness_rate: np.float32
+    engagement_rate: np.float32
+    opinion_rate: np.float32
+    trust_gain: np.float32
+    trust_loss_theater: np.float32
+    trust_loss_incoherent: np.float32
+    fatigue_per_touch: np.float32
+    trust_power: np.float32
+    trust_baseline: np.float32
+    engaged_threshold: np.float32
+
+
+def response_params(b: BuyerConfig) -> Response:
+    """The parameters of :func:`respond_member` from the buyers' config."""
+    f32 = np.float32
+    return Response(f32(b.awareness_rate), f32(b.engagement_rate), f32(b.opinion_rate), f32(b.trust_gain),
+                    f32(b.trust_loss_theater), f32(b.trust_loss_incoherent), f32(b.fatigue_per_touch),
+                    f32(b.trust_power), f32(b.trust_baseline), f32(b.engaged_threshold))
+
+
+@jit
+def respond_member(awareness, engagement, opinion, trust, fatigue, fit, touches, theater, effect_per_touch, rel,
+                   collisions, p):  # type: ignore[no-untyped-def]
+    """One week of touches landing on a member (CAL-5.2, CAL-5.3 for theater; CAL-1.6 for contact).
 
     With ``dose = (touches - theater) * effect_per_touch * rel * receptivity(trust, fatigue)``
     and ``s(x, k, d) = x + (1 - x) * (1 - exp(-k * d))`` (:func:`saturate`):
@@ -93,11 +145,12 @@ def respond(
     - opinion' = clip(opinion + (1 - exp(-opinion_rate * dose)) * (target - opinion)
       - trust_loss_theater * theater, -1, 1), with
       target = min(fit * (REL_OPINION_TARGET_NO_RELEVANCE + rel), 1) (0.5)
-    - trust' = trust * (1 - trust_loss_theater)^theater * (1 - trust_loss_incoherent)^collisions
-      + trust_gain * (1 - trust) * (1 - exp(-dose)) * rel
+    - trust' = clip(trust * (1 - trust_loss_theater)^theater * (1 - trust_loss_incoherent)^collisions
+      + trust_gain * (1 - trust) * (1 - exp(-dose)) * rel, 0, 1)
     - fatigue' = clip(fatigue + fatigue_per_touch * touches * (1 + collisions), 0, 1)
 
-    (collisions count only for members touched this week).
+    (collisions count only for members touched this week). In float32, as the member variables are
+    stored; ``p`` holds the parameters (:func:`response_params`).
 
     Args:
         touches: touches received (count); ``theater``: how many of them were perceived as
@@ -105,23 +158,47 @@ def respond(
             ``rel``: relevance 0-1; ``collisions``: contradictory team touches on the account
             this week; ``fit``: the account's true ICP fit (what the value proposition is worth).
 
-    Returns the new (awareness, engagement, opinion, trust, fatigue).
+    Returns the new (awareness, engagement, opinion, trust, fatigue), and the receptivity the
+    touches met.
     """
-    genuine = np.maximum(touches - theater, 0)
-    dose = genuine * effect_per_touch * rel * receptivity(trust, fatigue, b.trust_power, b.trust_baseline)
-    awareness = saturate(awareness, b.awareness_rate, dose)
-    engagement = saturate(engagement, b.engagement_rate, dose * awareness)
+    recept = receptivity(trust, fatigue, p.trust_power, p.trust_baseline)
+    dose = max(touches - theater, _ZERO) * effect_per_touch * rel * recept
+    awareness = saturate(awareness, p.awareness_rate, dose)
+    engagement = saturate(engagement, p.engagement_rate, dose * awareness)
     # Genuine touches pull opinion toward what the offer is worth to this account; theater pushes it down.
-    target = np.minimum(fit * (REL_OPINION_TARGET_NO_RELEVANCE + rel), 1.0)
-    pull = -np.expm1(-b.opinion_rate * dose)
-    opinion = np.clip(opinion + pull * (target - opinion) - b.trust_loss_theater * theater, -1.0, 1.0)
-    touched = touches > 0
-    incoherent = np.where(touched, collisions, 0)
-    keep = (1.0 - b.trust_loss_theater) ** theater * (1.0 - b.trust_loss_incoherent) ** incoherent
-    trust = trust * keep + b.trust_gain * (1.0 - trust) * -np.expm1(-dose) * rel
-    fatigue = np.clip(fatigue + b.fatigue_per_touch * touches * (1.0 + incoherent), 0.0, 1.0)
-    f32 = np.float32
-    return awareness, engagement, opinion.astype(f32), np.clip(trust, 0, 1).astype(f32), fatigue.astype(f32)
+    target = min(fit * (_OPINION_NO_RELEVANCE + rel), _ONE)
+    pull = -np.expm1(-p.opinion_rate * dose)
+    opinion = min(max(opinion + pull * (target - opinion) - p.trust_loss_theater * theater, -_ONE), _ONE)
+    incoherent = collisions if touches > 0 else _ZERO
+    # x ** 0 is 1 exactly: most members see neither theater nor collisions, and skip the power.
+    keep = (((_ONE - p.trust_loss_theater) ** theater if theater > 0 else _ONE)
+            * ((_ONE - p.trust_loss_incoherent) ** incoherent if incoherent > 0 else _ONE))
+    trust = min(max(trust * keep + p.trust_gain * (_ONE - trust) * -np.expm1(-dose) * rel, _ZERO), _ONE)
+    fatigue = min(max(fatigue + p.fatigue_per_touch * touches * (_ONE + incoherent), _ZERO), _ONE)
+    return awareness, engagement, opinion, trust, fatigue, recept
+
+
+@jit
+def respond_touched(idx, touches, theater, effect, ads_share, acct, awareness, engagement, opinion, trust, fatigue,
+                    fit, rel, attention, collisions, ad_ctr, p):  # type: ignore[no-untyped-def]
+    """The week's touches landing on the touched members ``idx`` (with their ``touches``, ``theater``,
+    mean ``effect`` and ``ads_share``, float32 [len(idx)]): :func:`respond_member` for each, in place on
+    the member variables [M], with the account's fit, relevance (:func:`relevance`), ``attention``
+    (the multiplier on a touch's effect while in market) and ``collisions`` (int [N]).
+
+    Returns per touched member the expected ad clicks (``touches * ads_share * ad_ctr * rel *
+    receptivity``, receptivity before the touches land) and whether the member became engaged
+    (``engaged_threshold``) this week: a new MQL."""
+    clicks, new_mql = np.empty(idx.shape[0], np.float32), np.empty(idx.shape[0], np.bool_)
+    for j in range(idx.shape[0]):
+        i, a = idx[j], acct[idx[j]]
+        engaged_before = engagement[i] >= p.engaged_threshold
+        awareness[i], engagement[i], opinion[i], trust[i], fatigue[i], recept = respond_member(
+            awareness[i], engagement[i], opinion[i], trust[i], fatigue[i], fit[a], touches[j], theater[j],
+            effect[j] * attention[a], rel[a], np.float32(collisions[a]), p)
+        clicks[j] = touches[j] * ads_share[j] * ad_ctr * rel[a] * recept
+        new_mql[j] = engagement[i] >= p.engaged_threshold and not engaged_before
+    return clicks, new_mql
 
 
 def decay(awareness: np.ndarray, engagement: np.ndarray, trust: np.ndarray, fatigue: np.ndarray,

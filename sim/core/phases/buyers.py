@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import compiled
 from sim.core.mechanisms import members as mem
 from sim.core.week import Week
 
@@ -17,12 +16,15 @@ if TYPE_CHECKING:
 def respond(model: ABXModel, week: Week) -> None:
     """Members receive touches and respond: awareness, engagement, opinion, trust and fatigue move;
     theater and collisions cost trust; newly engaged members become MQLs."""
-    t, m = week.touches, model.members
-    clicks, new_mql = np.empty(len(t.idx), np.float32), np.empty(len(t.idx), bool)
-    chunk = compiled.RESPONSE_CHUNK  # elementwise, so chunks give the same numbers
-    for start in range(0, len(t.idx), chunk):
-        sl = slice(start, start + chunk)
-        clicks[sl], new_mql[sl] = _respond(model, week, sl)
+    a, m, b, t, treat = model.accounts, model.members, model.cfg.market.buyers, week.touches, week.treatment
+    # Relevance and attention are the account's: computed per account, read per touched member.
+    rel = mem.relevance(treat.claim, week.depth_paid, treat.role_matched,
+                        treat.role_matched & (treat.tailoring == "individual"), b)
+    attention = np.where(a.in_market, np.float32(b.in_market_receptivity), np.float32(1.0))
+    clicks, new_mql = mem.respond_touched(
+        t.idx, t.count, t.theater, t.effect, t.ads_share, m.acct, m.awareness, m.engagement, m.opinion, m.trust,
+        m.fatigue, a.fit_true, rel, attention, t.collisions, np.float32(model.cfg.vendor.ad_ctr),
+        mem.response_params(b))
     # Channel metrics: expected clicks on the ad touches delivered.
     model.recorder.add("clicks", float(clicks.sum()))
     model.recorder.add("impressions", float((t.count * t.ads_share).sum()))
@@ -34,25 +36,6 @@ def respond(model: ABXModel, week: Week) -> None:
         model.ledger.clicks += np.bincount(acct, clicks, model.n_accounts)
         model.ledger.mqls += mqls
     del week.touches  # consumed: no later phase reads them (36 MB at a million accounts)
-
-
-def _respond(model: ABXModel, week: Week, sl: slice) -> tuple[np.ndarray, np.ndarray]:
-    """The response of the touched members ``week.touches.idx[sl]``: state updated; their expected
-    ad clicks and whether each became an MQL returned."""
-    a, m, b = model.accounts, model.members, model.cfg.market.buyers
-    t, treat, depth = week.touches, week.treatment, week.depth_paid
-    i = t.idx[sl]
-    acct = m.acct[i]
-    matched = treat.role_matched[acct]
-    rel = mem.relevance(treat.claim[acct], depth[acct], matched, matched & (treat.tailoring == "individual"), b)
-    engaged_before = m.engagement[i] >= b.engaged_threshold
-    recept = mem.receptivity(m.trust[i], m.fatigue[i], b.trust_power, b.trust_baseline)
-    attention = np.where(a.in_market[acct], np.float32(b.in_market_receptivity), np.float32(1.0))
-    m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i] = mem.respond(
-        m.awareness[i], m.engagement[i], m.opinion[i], m.trust[i], m.fatigue[i], a.fit_true[acct], t.count[sl],
-        t.theater[sl], t.effect[sl] * attention, rel, t.collisions[acct].astype(np.float32), b)
-    clicks = t.count[sl] * t.ads_share[sl] * np.float32(model.cfg.vendor.ad_ctr) * rel * recept
-    return clicks, (m.engagement[i] >= b.engaged_threshold) & ~engaged_before
 
 
 def deliberate(model: ABXModel, week: Week) -> None:
