@@ -74,6 +74,17 @@ def test_touches_are_poisson_draws_in_member_order_with_the_planned_mean():
     assert not theater.any()  # nothing claimed, nothing superficial
 
 
+def test_touch_counts_are_numpys_poisson_draws_on_both_sides_of_its_switch_of_method():
+    rate, reach, acct, sales, self_serve, seen = touch_setup(n=6_000)
+    means = np.random.default_rng(11).choice([0.0, 0.05, 0.5, 3.0, 9.99, 10.0, 14.0], 6_000).astype(np.float32)
+    rate[:, 0], rate[:, 1] = means, 0.0  # ads only: each member's mean is its account's ads rate
+    idx, count, *_ = draw((rate, reach, acct, sales, self_serve, seen), seed=12)
+    full = np.zeros(6_000)
+    full[idx] = count
+    assert np.array_equal(full, np.random.default_rng(12).poisson(means))
+    assert full[means >= 10].mean() > 10 > full[means < 10].mean()  # both methods drew
+
+
 def test_theater_is_a_binomial_share_of_marketing_touches_and_self_service_is_one_touch():
     rate, reach, acct, sales, self_serve, seen = touch_setup(claim=0.5)
     self_serve[:100], rate[:100] = True, 0.0  # found content on their own, nothing planned

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.compiled import jit
 from sim.core.config import CHANNELS, ROLES, Channel, MarketConfig, VendorConfig
 from sim.core.state import NEVER, Accounts, Members, Stage
 from sim.core.streams import uniforms
@@ -265,14 +266,31 @@ def self_serve(researching: np.ndarray, acct: np.ndarray, rng: np.random.Generat
     member gets the same number in every strategy: common random numbers)."""
     out = np.empty(len(acct), dtype=bool)
     for slots, u in uniforms(rng, len(acct)):
-        out[slots] = researching[acct[slots]] & (u < p_week)
+        _below_in(u, p_week, researching, acct[slots], out[slots])
     return out
+
+
+@jit
+def _below_in(u, p, flagged, acct, out):  # type: ignore[no-untyped-def]
+    """``out = flagged[acct] & (u < p)`` in one pass (no [M] gather and masks)."""
+    for i in range(u.shape[0]):
+        out[i] = u[i] < p and flagged[acct[i]]
 
 
 def member_turnover(n_members: int, rng: np.random.Generator, p_week: float) -> np.ndarray:
     """Members who leave this week (each replaced by a newcomer in the same seat): one uniform per
-    member below ``p_week``."""
-    out = np.empty(n_members, dtype=bool)
-    for slots, u in uniforms(rng, n_members):
-        out[slots] = u < p_week
-    return out
+    member, below ``p_week``. Their indices, ascending."""
+    return np.concatenate([_below(u, p_week, slots.start) for slots, u in uniforms(rng, n_members)] or [[]]).astype(
+        np.int64, copy=False)
+
+
+@jit
+def _below(u, p, offset):  # type: ignore[no-untyped-def]
+    """``offset + flatnonzero(u < p)`` in one pass."""
+    out = np.empty(u.shape[0], np.int64)
+    k = 0
+    for i in range(u.shape[0]):
+        if u[i] < p:
+            out[k] = offset + i
+            k += 1
+    return out[:k].copy()

@@ -39,8 +39,7 @@ def world_turns(model: ABXModel, week: Week) -> None:
     week.self_serve = market.self_serve(a.in_market & researched, m.acct, draw("self_serve"),
                                         mc.buyers.p_self_serve_week)
     rng = draw("turnover")  # who leaves, and their replacements' traits
-    leave = market.member_turnover(model.n_members, rng, market.weekly_probability(mc.buyers.p_turnover_year))
-    idx = np.flatnonzero(leave)
+    idx = market.member_turnover(model.n_members, rng, market.weekly_probability(mc.buyers.p_turnover_year))
     if len(idx):
         new_reach = market.draw_reach(m.role[idx], np.asarray(model.cfg.vendor.channel_reach, np.float32), rng)
         for count, old, new in zip(a.reach_count, market.unpack_channels(m.reach[idx]), new_reach, strict=True):
