@@ -97,6 +97,23 @@ def test_theater_is_a_binomial_share_of_marketing_touches_and_self_service_is_on
     assert theater[paid].sum() / count[paid].sum() == pytest.approx(p, abs=0.02)
 
 
+def test_theater_is_numpys_binomial_draw_where_the_chance_is_positive():
+    rng = np.random.default_rng(13)
+    acct = np.repeat(np.arange(200), 5)
+    idx = np.sort(rng.choice(1000, 600, replace=False))
+    count = rng.integers(1, 40, 600).astype(np.float32)  # past 30 touches numpy changes method (BTPE)
+    share = rng.choice([0.0, 0.4, 1.0], 600).astype(np.float32)
+    claim, depth = rng.uniform(0, 1, 200).astype(np.float32), rng.uniform(0, 1, 200).astype(np.float32)
+    skepticism = rng.uniform(0, 1, 1000).astype(np.float32)
+    sens = np.float32(4.0)
+    theater = mem.theater_draws(idx, count, share, acct, claim, depth, skepticism, sens, np.random.default_rng(14))
+    p = np.array([mem.p_superficial(claim[acct[i]], depth[acct[i]], skepticism[i], sens) for i in idx],
+                 np.float32) * share
+    hit = p > 0
+    assert 0 < hit.sum() < 600 and not theater[~hit].any()
+    assert np.array_equal(theater[hit], np.random.default_rng(14).binomial(count[hit].astype(np.int64), p[hit]))
+
+
 def test_touches_drawn_in_chunks_are_the_touches_drawn_at_once(monkeypatch):
     setup = touch_setup(claim=0.5)
     whole = draw(setup, seed=5)

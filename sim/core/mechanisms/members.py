@@ -85,7 +85,7 @@ def theater_draws(idx, count, marketing_share, acct, claim, depth, skepticism, s
         i, a = idx[j], acct[idx[j]]
         p = p_superficial(claim[a], depth[a], skepticism[i], sensitivity) * marketing_share[j]
         if p > 0:
-            out[j] = rng.binomial(np.int64(count[j]), p)
+            out[j] = rng.binomial(np.int64(count[j]), np.float64(p))  # in double, as numpy draws it
     return out
 
 
