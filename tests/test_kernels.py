@@ -169,6 +169,22 @@ def test_touches_land_on_the_touched_members_only_as_each_member_responds():
     assert new_mql.any() and not new_mql.all()
 
 
+def test_committee_means_are_their_numpy_form_bit_for_bit():
+    acct, influence = members(15, sort=True)
+    counts = np.bincount(acct, minlength=N)
+    starts = np.cumsum(counts) - counts
+    rng = np.random.default_rng(16)
+    opinion, trust = rng.uniform(-1, 1, len(acct)).astype(np.float32), rng.uniform(0, 1, len(acct)).astype(np.float32)
+    influence[acct == 3] = 0  # a committee without weight: mean 0
+    accounts = np.array([0, 3, 7, 120, N - 5])  # the last has no members
+    got = mem.committee_means(accounts, starts, counts, influence, (opinion, trust))
+    w = np.bincount(acct, influence, N)
+    for values, row in zip((opinion, trust), got, strict=True):
+        expected = np.divide(np.bincount(acct, influence * values, N), w, out=np.zeros(N), where=w > 0)
+        assert np.array_equal(row, expected[accounts])
+    assert got[:, 1].tolist() == [0, 0] and got[:, 4].tolist() == [0, 0]
+
+
 def test_a_loop_that_cannot_be_cached_is_compiled_anyway():
     namespace: dict = {}
     exec("def twice(x):\n    return 2 * x\n", namespace)  # no source file: numba has nowhere to cache it

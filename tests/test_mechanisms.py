@@ -181,8 +181,7 @@ def test_opinion_spreading_keeps_the_weighted_mean_and_narrows_the_spread():
     influence = r.uniform(0.5, 2, 400).astype(f32)
     new = mem.spread_opinion(opinion, engagement, influence, acct, 50, 0.3)
     w = influence * (0.2 + engagement)
-    before = mem.account_mean(opinion, w, acct, 50)
-    after = mem.account_mean(new, w, acct, 50)
+    before, after = mem.committee_means(np.arange(50), np.arange(50) * 8, np.full(50, 8), w, (opinion, new))
     assert np.allclose(before, after, atol=1e-5)
     spread = lambda x: np.bincount(acct, (x - before[acct]) ** 2, 50)  # noqa: E731
     assert (spread(new) <= spread(opinion) + 1e-6).all()

@@ -232,20 +232,25 @@ def _decay(awareness, engagement, trust, fatigue, extra, acct, keep_aware, keep_
         fatigue[i] *= keep_fatigue
 
 
-def account_mean(values: np.ndarray, weights: np.ndarray, acct: np.ndarray, n_accounts: int) -> np.ndarray:
-    """Weighted mean of a member quantity per account (0 where the weights sum to 0)."""
-    w, s = _weighted_sums(values, weights, acct, n_accounts)
-    return np.divide(s, w, out=np.zeros(n_accounts), where=w > 0)
-
-
 @jit
-def _weighted_sums(values, weights, acct, n_accounts):  # type: ignore[no-untyped-def]
-    """Per account, float64: the sum of the weights and the sum of ``weights * values``."""
-    w, s = np.zeros(n_accounts), np.zeros(n_accounts)
-    for i in range(acct.shape[0]):
-        w[acct[i]] += weights[i]
-        s[acct[i]] += weights[i] * values[i]
-    return w, s
+def committee_means(accounts, m_start, m_count, weights, values):  # type: ignore[no-untyped-def]
+    """Weighted means of member quantities over the committees of ``accounts``: for each array in
+    the tuple ``values`` (float32 [M]) and each account, ``sum(w * v) / sum(w)`` over its members
+    (contiguous: ``m_start[a] : m_start[a] + m_count[a]``), float64 [len(values), len(accounts)], 0
+    where the weights sum to 0. Sums in float64 in member order; each product in float32."""
+    out = np.zeros((len(values), accounts.shape[0]))
+    for j in range(accounts.shape[0]):
+        a = accounts[j]
+        total = 0.0
+        sums = np.zeros(len(values))
+        for i in range(m_start[a], m_start[a] + m_count[a]):
+            total += weights[i]
+            for v in range(len(values)):
+                sums[v] += weights[i] * values[v][i]
+        if total > 0:
+            for v in range(len(values)):
+                out[v, j] = sums[v] / total
+    return out
 
 
 def spread_opinion(opinion: np.ndarray, engagement: np.ndarray, influence: np.ndarray, acct: np.ndarray,

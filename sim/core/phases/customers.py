@@ -35,9 +35,8 @@ def adopt(model: ABXModel, week: Week) -> None:
     adoption = np.where(week.usage_shock[customer], np.maximum(adoption - k.USAGE_SHOCK_SIZE, 0), adoption)
     a.adoption[customer] = adoption
     a.usage_drop = per_account.marked(customer[adoption < before - k.USAGE_DROP_SIGNAL], n)
-    mine = model.members_of(customer_mask)  # health needs only the customers' committees
-    opinion = mem.account_mean(m.opinion[mine], m.influence[mine], m.acct[mine], n)[customer]
-    trust = mem.account_mean(m.trust[mine], m.influence[mine], m.acct[mine], n)[customer]
+    # Health needs the customers' committees only, read in place.
+    opinion, trust = mem.committee_means(customer, a.m_start, a.m_count, m.influence, (m.opinion, m.trust))
     a.health = np.zeros(n, np.float32)
     a.health[customer] = cust.health(adoption, opinion, trust)
 
