@@ -161,20 +161,20 @@ def test_an_interrupt_hydra_reports_as_its_own_error_still_ends_as_interrupted(m
 
     import sim.apps.cli as cli
 
-    def hydra_main():  # as when Ctrl-C lands inside OmegaConf: another exception, which Hydra turns into exit 1
+    def run_sweep(opts):  # as when Ctrl-C lands inside OmegaConf: another exception, which Hydra turns into exit 1
         try:
             os.kill(os.getpid(), signal.SIGINT)
         except KeyboardInterrupt:
             print("'NoneType' object has no attribute '_invalidate_flags_cache'", file=sys.stderr)
             sys.exit(1)
 
-    monkeypatch.setattr(cli, "hydra_main", hydra_main)
+    monkeypatch.setattr(cli, "run_sweep", run_sweep)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(SystemExit) as stopped:
             cli.main(["-m", "replications=2", "horizon_weeks=4"])
         with pytest.raises(SystemExit) as failed:  # an error with no Ctrl-C stays an error
-            monkeypatch.setattr(cli, "hydra_main", lambda: sys.exit(1))
+            monkeypatch.setattr(cli, "run_sweep", lambda opts: sys.exit(1))
             cli.main(["-m", "replications=2", "horizon_weeks=4"])
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -93,3 +93,18 @@ def test_a_single_run_composes_its_config_once_and_writes_what_hydras_main_write
             "dir: main", "dir: hydra").replace(str(tmp_path / "main"), str(tmp_path / "hydra")) == (
             tmp_path / "hydra/.hydra" / name).read_text()
     assert (tmp_path / "main/summary.json").read_text() == (tmp_path / "hydra/summary.json").read_text()
+
+
+def test_a_sweep_composes_no_more_than_hydras_main_alone_and_writes_the_same(tmp_path):
+    args = ["-m", "replications=2", "market.n_accounts=300", "horizon_weeks=4"]
+    main = run_in_fresh_process(COUNT_COMPOSES.format(args=[*args, "hydra.sweep.dir=main"], entry="main"), tmp_path)
+    hydra = run_in_fresh_process(COUNT_COMPOSES.format(args=[*args, "hydra.sweep.dir=hydra"], entry="hydra_main"),
+                                 tmp_path)  # Hydra's own main on the same command line, without the pre-flight
+    # The pre-flight's composition takes the place of the one Hydra's main makes only to read hydra.mode.
+    assert main.stdout.splitlines()[-1] == hydra.stdout.splitlines()[-1] == "composed 2"
+    files = sorted(p.relative_to(tmp_path / "main") for p in (tmp_path / "main").rglob("*"))
+    assert files == sorted(p.relative_to(tmp_path / "hydra") for p in (tmp_path / "hydra").rglob("*"))
+    assert (tmp_path / "main/multirun.yaml").read_text().replace("=main", "=hydra").replace(
+        "dir: main", "dir: hydra") == (tmp_path / "hydra/multirun.yaml").read_text()
+    for summary in (tmp_path / "main").rglob("summary.json"):
+        assert summary.read_text() == (tmp_path / "hydra" / summary.relative_to(tmp_path / "main")).read_text()

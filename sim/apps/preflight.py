@@ -55,10 +55,16 @@ def parse_command_line(args: Sequence[str]) -> argparse.Namespace:
     return opts
 
 
+def printing(opts: argparse.Namespace) -> bool:
+    """Whether a command line (:func:`parse_command_line`) asks Hydra to print something (help,
+    the config, the search path) instead of running."""
+    return any(getattr(opts, flag) for flag in _PRINTING)
+
+
 def single_run(opts: argparse.Namespace) -> bool:
     """Whether a command line (:func:`parse_command_line`) asks for one run: not a sweep, not a
     command that prints."""
-    return not opts.multirun and not any(getattr(opts, flag) for flag in _PRINTING)
+    return not opts.multirun and not printing(opts)
 
 
 #: Hydra's name for ``abx-sim``'s job (its main names the job after the task function's module,
@@ -112,7 +118,7 @@ def preflight(opts: argparse.Namespace) -> Composed | None:
             fail(str(exc))
 
     fixed = [str(o.input_line) for o in overrides if not o.is_sweep_override()]
-    if any(getattr(opts, flag) for flag in _PRINTING):  # help or config: it must compose, nothing is written
+    if printing(opts):  # help or config: it must compose, nothing is written
         compose([*fixed, *(values[0] for values in swept.values())])
     elif not opts.multirun:
         cfg, config = compose(fixed)
