@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import per_account
 from sim.core.mechanisms import members as mem
 from sim.core.week import Week
 
@@ -29,12 +30,11 @@ def respond(model: ABXModel, week: Week) -> None:
     model.recorder.add("clicks", float(clicks.sum()))
     model.recorder.add("impressions", float((t.count * t.ads_share).sum()))
     acct = m.acct[t.idx]
-    mqls = np.bincount(acct, new_mql, model.n_accounts)  # over the touched only: bincount's copies are small
     model.recorder.add("mqls", int(new_mql.sum()))
-    week.new_mql = mqls > 0
+    week.new_mql = per_account.any_of(acct, new_mql, model.n_accounts)  # a flag: no [N] float64 of counts
     if model.ledger is not None:
         model.ledger.clicks += np.bincount(acct, clicks, model.n_accounts)
-        model.ledger.mqls += mqls
+        model.ledger.mqls += np.bincount(acct, new_mql, model.n_accounts)
     del week.touches  # consumed: no later phase reads them (36 MB at a million accounts)
 
 
