@@ -101,7 +101,7 @@ def test_theater_is_numpys_binomial_draw_where_the_chance_is_positive():
     rng = np.random.default_rng(13)
     acct = np.repeat(np.arange(200), 5)
     idx = np.sort(rng.choice(1000, 600, replace=False))
-    count = rng.integers(1, 40, 600).astype(np.float32)  # past 30 touches numpy changes method (BTPE)
+    count = rng.choice([1, 3, 12, 39, 90, 200], 600).astype(np.float32)
     share = rng.choice([0.0, 0.4, 1.0], 600).astype(np.float32)
     claim, depth = rng.uniform(0, 1, 200).astype(np.float32), rng.uniform(0, 1, 200).astype(np.float32)
     skepticism = rng.uniform(0, 1, 1000).astype(np.float32)
@@ -111,6 +111,9 @@ def test_theater_is_numpys_binomial_draw_where_the_chance_is_positive():
                  np.float32) * share
     hit = p > 0
     assert 0 < hit.sum() < 600 and not theater[~hit].any()
+    # numpy inverts the distribution up to n * min(p, 1 - p) = 30, beyond uses BTPE: both are drawn here
+    expected = count * np.minimum(p, 1 - p)
+    assert (expected[hit] > 30).sum() > 10 and (expected[hit] < 30).sum() > 10
     assert np.array_equal(theater[hit], np.random.default_rng(14).binomial(count[hit].astype(np.int64), p[hit]))
 
 

@@ -145,6 +145,24 @@ def _respond(touches, theater=0.0, collisions=0.0, rel=0.6, trust=0.5, fatigue=0
     return [np.array([x], f32) for x in new[:5]]
 
 
+def test_one_member_responds_as_the_equations_say():
+    aw, eng, op, tr, fat, fit, touches, theater, effect, rel, coll = 0.2, 0.1, 0.05, 0.45, 0.1, 0.7, 3, 1, 0.8, 0.6, 2
+    got = mem.respond_member(*map(f32, (aw, eng, op, tr, fat, fit, touches, theater, effect, rel, coll)),
+                             mem.response_params(B))
+    # The docstring's equations in float64, with the config's parameters by name.
+    recept = min((tr / B.trust_baseline) ** B.trust_power * (1 - fat), mem.MAX_RECEPTIVITY)
+    dose = (touches - theater) * effect * rel * recept
+    aw2 = aw + (1 - aw) * (1 - np.exp(-B.awareness_rate * dose))
+    eng2 = eng + (1 - eng) * (1 - np.exp(-B.engagement_rate * dose * aw2))
+    target = min(fit * (mem.REL_OPINION_TARGET_NO_RELEVANCE + rel), 1)
+    op2 = op + (1 - np.exp(-B.opinion_rate * dose)) * (target - op) - B.trust_loss_theater * theater
+    tr2 = (tr * (1 - B.trust_loss_theater) ** theater * (1 - B.trust_loss_incoherent) ** coll
+           + B.trust_gain * (1 - tr) * (1 - np.exp(-dose)) * rel)
+    fat2 = fat + B.fatigue_per_touch * touches * (1 + coll)
+    assert 0 < fat2 < 1 and 0 < tr2 < 1 and -1 < op2 < 1  # inside the clips: the equations apply as written
+    assert got == pytest.approx((aw2, eng2, op2, tr2, fat2, recept), rel=1e-5)
+
+
 def test_genuine_touches_raise_awareness_engagement_opinion_and_trust():
     aw, eng, op, tr, fat = _respond(3)
     assert aw[0] > 0.2 and eng[0] > 0.1 and op[0] > 0 and tr[0] > 0.5 and fat[0] > 0

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from helpers import SMALL_TIERS
 
+from sim.studies import CHECKOUT
+
 
 def loaded_after(code: str) -> set[str]:
     """The modules loaded in a fresh interpreter after running ``code``."""
@@ -96,7 +98,9 @@ def test_a_single_run_composes_its_config_once_and_writes_what_hydras_main_write
 
 
 def test_a_sweep_composes_no_more_than_hydras_main_alone_and_writes_the_same(tmp_path):
-    args = ["-m", "replications=2", "market.n_accounts=300", "horizon_weeks=4"]
+    (tmp_path / "mine/market").mkdir(parents=True)  # an option file of the user's, found through --config-dir
+    (tmp_path / "mine/market/mine.yaml").write_text((CHECKOUT / "configs/market/midmarket_saas.yaml").read_text())
+    args = ["--config-dir", "mine", "-m", "replications=2", "market=mine", "market.n_accounts=300", "horizon_weeks=4"]
     main = run_in_fresh_process(COUNT_COMPOSES.format(args=[*args, "hydra.sweep.dir=main"], entry="main"), tmp_path)
     hydra = run_in_fresh_process(COUNT_COMPOSES.format(args=[*args, "hydra.sweep.dir=hydra"], entry="hydra_main"),
                                  tmp_path)  # Hydra's own main on the same command line, without the pre-flight

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import gc
+import os
 import signal
 import sys
 import time
@@ -17,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 import hydra
+from hydra import version
 from hydra._internal.callbacks import Callbacks
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.hydra import Hydra
@@ -108,12 +110,13 @@ def run_sweep(opts: argparse.Namespace) -> None:
     """Let Hydra run a sweep (``-m``, as :func:`parse_command_line` read it) as its main does
     (``hydra._internal.utils._run_hydra``), without composing the whole config once more only to
     read its ``hydra.mode`` (0.27 s of every sweep): the command line says it is a multirun."""
+    version.setbase("1.3")  # as hydra.main(version_base="1.3") in hydra_main
     register_schema()
     search_path = create_automatic_config_search_path(None, None, str(config_dir()))
-    if opts.config_dir is not None:  # what Hydra's main does with --config-dir (the pre-flight checked it exists)
-        search_path.prepend(provider="command-line", path=f"file://{Path(opts.config_dir).expanduser().resolve()}",
+    if opts.config_dir is not None:  # as Hydra's main adds --config-dir (the pre-flight checked it exists)
+        search_path.prepend(provider="command-line", path=f"file://{os.path.abspath(opts.config_dir)}",
                             anchor=SearchPathQuery(provider="schema"))
-    app = Hydra.create_main_hydra2(task_name=JOB_NAME, config_search_path=search_path)
+    app = run_and_report(lambda: Hydra.create_main_hydra2(task_name=JOB_NAME, config_search_path=search_path))
     try:
         run_and_report(lambda: app.multirun(config_name=opts.config_name or "config", task_function=job,
                                             overrides=[*opts.overrides, "hydra.mode=MULTIRUN"]))
@@ -136,8 +139,9 @@ def remember_interrupts() -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: check the config, then let Hydra run the job (which reads
-    ``sys.argv``; ``argv`` defaults to its arguments)."""
+    """Console-script entry point: check the config, then run it (a single run or a sweep, from
+    ``argv``, which defaults to ``sys.argv``'s arguments) or let Hydra's main print what is asked
+    (it reads ``sys.argv``)."""
     # At exit Python collects every object (~200,000: numpy, pandas, Hydra, the model) only to find
     # them all alive: 0.15 s after a run, 0.3-0.5 s after a sweep (the compositions, the sweep's
     # report). Every file is closed by then (written atomically), so they are exempted, once per process.
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     interrupts = remember_interrupts()
     try:
         composed = preflight(opts)
-        if composed is None and opts.multirun and not printing(opts):
+        if composed is None and opts.multirun and not (opts.run or opts.resolve or printing(opts)):
             run_sweep(opts)
         elif composed is None:  # a command that prints: Hydra's main reads the command line
             hydra_main()

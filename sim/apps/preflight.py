@@ -86,9 +86,9 @@ def preflight(opts: argparse.Namespace) -> Composed | None:
     :func:`sim.core.guard.check`); return only if Hydra may run it (or print its help or config).
 
     For a single run the config composed here is returned, ready to run without composing it again;
-    ``None`` means Hydra's main must read the command line (a sweep, ``--help``, ``--cfg``, ``--info``,
-    a ``--config-dir``, whose folders Hydra's main searches in another order, or a config file that
-    sets ``hydra.mode``).
+    ``None`` means Hydra composes it again: a sweep (:func:`sim.apps.cli.run_sweep`), or Hydra's main
+    reads the command line (``--help``, ``--cfg``, ``--info``, a ``--config-dir``, whose folders Hydra's
+    main searches in another order, or a config file that sets ``hydra.mode``).
     """
     extra = []
     if opts.config_dir is not None:

@@ -1,6 +1,7 @@
 """What a touch does to a buying-committee member, and how a committee's views move together.
 
-All functions but :func:`decay` are pure: arrays in, arrays out, shapes [M] (members) unless stated. Effects have
+All functions but :func:`decay` and :func:`respond_touched` (which update the member arrays in place) are pure:
+arrays or numbers in, arrays or numbers out, shapes [M] (members) unless stated. Effects have
 diminishing returns (``1 - exp(-rate * dose)``), are discounted by low trust and by fatigue, and
 personalization that claims more than its research delivers is perceived as superficial
 (*theater*): it is rejected and costs trust and opinion (CAL-5.2, 5.3, 5.6).
@@ -110,26 +111,32 @@ def saturate(level, rate, dose):  # type: ignore[no-untyped-def]
 
 
 class Response(NamedTuple):
-    """The buyer parameters a touch's response reads (:func:`respond_member`), as float32."""
+    """The buyer parameters a touch's response reads (:func:`respond_member`), as float32, and the
+    shares of trust a theater touch and a collision leave (``1 - trust_loss_*``, taken in double
+    and rounded once, as numpy rounds ``1.0 - x`` for a float32 array)."""
 
     awareness_rate: np.float32
     engagement_rate: np.float32
     opinion_rate: np.float32
     trust_gain: np.float32
     trust_loss_theater: np.float32
-    trust_loss_incoherent: np.float32
     fatigue_per_touch: np.float32
     trust_power: np.float32
     trust_baseline: np.float32
     engaged_threshold: np.float32
+    trust_kept_theater: np.float32
+    trust_kept_incoherent: np.float32
 
 
 def response_params(b: BuyerConfig) -> Response:
-    """The parameters of :func:`respond_member` from the buyers' config."""
+    """The parameters of :func:`respond_member` from the buyers' config, by name."""
     f32 = np.float32
-    return Response(f32(b.awareness_rate), f32(b.engagement_rate), f32(b.opinion_rate), f32(b.trust_gain),
-                    f32(b.trust_loss_theater), f32(b.trust_loss_incoherent), f32(b.fatigue_per_touch),
-                    f32(b.trust_power), f32(b.trust_baseline), f32(b.engaged_threshold))
+    return Response(
+        awareness_rate=f32(b.awareness_rate), engagement_rate=f32(b.engagement_rate),
+        opinion_rate=f32(b.opinion_rate), trust_gain=f32(b.trust_gain), trust_loss_theater=f32(b.trust_loss_theater),
+        fatigue_per_touch=f32(b.fatigue_per_touch), trust_power=f32(b.trust_power),
+        trust_baseline=f32(b.trust_baseline), engaged_threshold=f32(b.engaged_threshold),
+        trust_kept_theater=f32(1.0 - b.trust_loss_theater), trust_kept_incoherent=f32(1.0 - b.trust_loss_incoherent))
 
 
 @jit
@@ -171,8 +178,8 @@ def respond_member(awareness, engagement, opinion, trust, fatigue, fit, touches,
     opinion = min(max(opinion + pull * (target - opinion) - p.trust_loss_theater * theater, -_ONE), _ONE)
     incoherent = collisions if touches > 0 else _ZERO
     # x ** 0 is 1 exactly: most members see neither theater nor collisions, and skip the power.
-    keep = (((_ONE - p.trust_loss_theater) ** theater if theater > 0 else _ONE)
-            * ((_ONE - p.trust_loss_incoherent) ** incoherent if incoherent > 0 else _ONE))
+    keep = ((p.trust_kept_theater ** theater if theater > 0 else _ONE)
+            * (p.trust_kept_incoherent ** incoherent if incoherent > 0 else _ONE))
     trust = min(max(trust * keep + p.trust_gain * (_ONE - trust) * -np.expm1(-dose) * rel, _ZERO), _ONE)
     fatigue = min(max(fatigue + p.fatigue_per_touch * touches * (_ONE + incoherent), _ZERO), _ONE)
     return awareness, engagement, opinion, trust, fatigue, recept
@@ -212,7 +219,7 @@ def decay(awareness: np.ndarray, engagement: np.ndarray, trust: np.ndarray, fati
     - trust' = trust + trust_reversion_week * (trust_baseline - trust)
     - fatigue' = fatigue * (1 - fatigue_recovery_week)
 
-    (In place, unlike the other functions here: new arrays would hold a second copy of four member
+    (In place, as :func:`respond_touched`: new arrays would hold a second copy of four member
     variables, 100 MB at a million accounts.)
     """
     f32 = np.float32

@@ -143,7 +143,7 @@ def refer(model: ABXModel, week: Week) -> None:
         targets = cdf.searchsorted(rng.random(n_ref), side="right")
         hit = np.bincount(targets, minlength=n) > 0
         peer = model.members_of(hit)
-        m.awareness[peer] = mem.saturate(m.awareness[peer], 1.0, 1.0)
+        m.awareness[peer] = mem.saturate(m.awareness[peer], np.float32(1.0), np.float32(1.0))
         m.opinion[peer] += k.REFERRAL_OPINION_GAIN * (1.0 - m.opinion[peer])
         m.trust[peer] += k.REFERRAL_TRUST_GAIN * (1.0 - m.trust[peer])
         key = peer[m.seat[peer] < k.KEY_CONTACT_SEATS]
