@@ -1,5 +1,5 @@
-"""The compiled loops compute what their numpy forms (or their per-member mechanism) compute, bit for bit, whatever
-the chunk size."""
+"""The compiled loops compute what their numpy forms (or their per-member mechanism) compute, bit
+for bit, whatever the chunk size."""
 
 from __future__ import annotations
 
@@ -161,9 +161,8 @@ def test_touches_land_on_the_touched_members_only_as_each_member_responds():
                                           collisions, np.float32(0.01), p)
     untouched = np.setdiff1d(np.arange(m), idx)
     assert all(np.array_equal(x[untouched], y[untouched]) for x, y in zip(state, before, strict=True))
-    for j, i in enumerate(idx[::37]):
-        j *= 37
-        a = acct[i]
+    for j in range(0, len(idx), 37):
+        i, a = idx[j], acct[idx[j]]
         *new, recept = mem.respond_member(*(x[i] for x in before), fit[a], touches[j], theater[j],
                                           effect[j] * attention[a], rel[a], np.float32(collisions[a]), p)
         assert [x[i] for x in state] == new

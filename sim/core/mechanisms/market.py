@@ -280,8 +280,8 @@ def _below_in(u, p, flagged, acct, out):  # type: ignore[no-untyped-def]
 def member_turnover(n_members: int, rng: np.random.Generator, p_week: float) -> np.ndarray:
     """Members who leave this week (each replaced by a newcomer in the same seat): one uniform per
     member, below ``p_week``. Their indices, ascending."""
-    return np.concatenate([_below(u, p_week, slots.start) for slots, u in uniforms(rng, n_members)] or [[]]).astype(
-        np.int64, copy=False)
+    leavers = [_below(u, p_week, slots.start) for slots, u in uniforms(rng, n_members)]
+    return np.concatenate([np.empty(0, np.int64), *leavers])
 
 
 @jit

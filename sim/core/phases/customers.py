@@ -26,8 +26,7 @@ def adopt(model: ABXModel, week: Week) -> None:
     onboarded = (a.stage == Stage.ONBOARDING) & (w - a.ti_customer >= cc.onboarding_weeks)
     a.stage[onboarded] = Stage.CUSTOMER
     model.story.log(w, onboarded, "stage", "onboarding -> customer")
-    customer_mask = a.stage >= Stage.ONBOARDING
-    customer = np.flatnonzero(customer_mask)
+    customer = np.flatnonzero(a.stage >= Stage.ONBOARDING)
     book = min(1.0, model.csm_headcount() * v.csm_book_accounts / max(len(customer), 1))
     cover = np.minimum(1.0, book + k.CS_PLAY_COVERAGE * week.cs_work[customer])
     before = a.adoption[customer]
