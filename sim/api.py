@@ -271,6 +271,9 @@ class Results:
     accounts: pd.DataFrame
     stories: pd.DataFrame
     model: ABXModel
+    #: The vendor's records (:mod:`sim.core.crm`): new-logo opportunities, and every change of ARR.
+    opportunities: pd.DataFrame
+    revenue: pd.DataFrame
 
     def story(self, account: int) -> pd.DataFrame:
         """The week-by-week events of one tracked account."""
@@ -282,7 +285,8 @@ def simulate(cfg: Config | DictConfig, progress: bool = False) -> Results:
     model = ABXModel(cfg)
     model.run(progress=progress)
     return Results(config=model.cfg, summary=model.summary(), timeseries=model.recorder.frame(model.steps),
-                   accounts=model.account_table(), stories=model.story.frame(), model=model)
+                   accounts=model.account_table(), stories=model.story.frame(), model=model,
+                   opportunities=model.opportunity_table(), revenue=model.crm.revenue())
 
 
 def run(overrides: Sequence[str] | DictConfig | Config = (), progress: bool = False) -> Results:

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 from sim.core import per_account
 from sim.core.agents import account_agents, create_agents
 from sim.core.config import SEGMENTS, TIERS, Config
+from sim.core.crm import CrmLog
 from sim.core.diagnostics import diagnose
 from sim.core.lean_mesa import Schedule, mesa  # Mesa without scipy and networkx (see there)
 from sim.core.mechanisms import market
@@ -95,6 +96,8 @@ class ABXModel(mesa.Model):
         #: Each account's ARR at the start of the retention window (the NRR cohort's base).
         self.cohort_arr = self.accounts.arr.copy()
         self.story = StoryLog(self.n_accounts, self._story_accounts())
+        #: The vendor's own records: new-logo opportunities and changes of ARR (what a fit compares).
+        self.crm = CrmLog()
         create_agents(self)
 
     # ------------------------------------------------------------------------------ public API
@@ -195,6 +198,12 @@ class ABXModel(mesa.Model):
         unique = list(dict.fromkeys(chosen))
         limit = max(o.story_accounts, len([i for i in o.story_ids if 0 <= i < self.n_accounts]))
         return np.asarray(unique[:limit], dtype=np.int64)
+
+    def opportunity_table(self) -> Any:
+        """Every new-logo opportunity so far, as the vendor's CRM holds it (a DataFrame, :mod:`sim.core.crm`)."""
+        a = self.accounts
+        open_ = np.flatnonzero(a.stage == Stage.OPPORTUNITY)
+        return self.crm.opportunities(a.segment, open_, a.ti_opp[open_], a.opp_usd[open_])
 
     def account_table(self) -> Any:
         """One row per account: segment, tier, stage, value, outcome dates, ARR (a DataFrame)."""

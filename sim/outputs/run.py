@@ -70,7 +70,8 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
     if figures and worker is not None:
         worker.draw(res, folder)
     written: list[Path] = []
-    for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories)):
+    for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories),
+                     ("opportunities", res.opportunities), ("revenue", res.revenue)):
         if not tables:
             break
         path = folder / f"{name}.parquet"

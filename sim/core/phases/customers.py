@@ -61,6 +61,7 @@ def renew(model: ABXModel, week: Week) -> None:
     down = np.where(contract, arr * np.minimum(cc.contraction_share_mean * size, k.MAX_CONTRACTION_SHARE), 0.0)
     lost_arr = np.where(churn, arr, 0.0)
     a.arr[due] = arr + up - down - lost_arr
+    model.crm.arr_change(w, due, arr, a.arr[due], "renewal")
     first = a.renewals[due] == 0
     rec.add("renewals_first", int(first.sum()))
     rec.add("churned_first", int((churn & first).sum()))
@@ -115,6 +116,7 @@ def expand(model: ABXModel, week: Week) -> None:
     u = model.stream("expansion").random(n)  # one per account, closing or not (common random numbers)
     won = u[closing] < cust.p_expansion_win(a.health[closing], agree[closing], cc)
     gained = a.exp_usd[closing[won]]
+    model.crm.arr_change(w, closing[won], a.arr[closing[won]], a.arr[closing[won]] + gained, "expansion")
     a.arr[closing[won]] += gained
     model.story.log(w, closing[won], "expansion", lambda i: f"expansion won, ${a.exp_usd[i]:,.0f}/yr")
     model.story.log(w, closing[~won], "expansion", "expansion opportunity lost")

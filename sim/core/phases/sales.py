@@ -113,6 +113,9 @@ def decide(model: ABXModel, week: Week) -> None:
     amount = a.opp_usd  # the amount the opportunity was opened at: pipeline and bookings count one deal once
     a.outcome[won], a.outcome[lost], a.outcome[no_dec] = Outcome.WON, Outcome.LOST, Outcome.NO_DECISION
     a.ti_close[closed] = w
+    for ids, outcome in ((won, "won"), (lost, "lost"), (no_dec, "no_decision")):
+        model.crm.close(w, ids, a.ti_opp[ids], amount[ids], outcome)
+    model.crm.arr_change(w, won, a.arr[won], amount[won], "new")
     a.won_usd[won] = amount[won]
     a.arr[won] = amount[won]
     a.stage[won] = Stage.ONBOARDING
