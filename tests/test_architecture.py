@@ -13,7 +13,7 @@ import pytest
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 # Lower layers never import higher ones. ``sim.api`` is the public facade over the core.
-LAYERS = ("core", "api", "outputs", "sweep", "studies", "apps")
+LAYERS = ("core", "api", "outputs", "sweep", "fit", "studies", "apps")
 MAX_LINES = 400
 
 

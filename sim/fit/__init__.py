@@ -1,0 +1,1 @@
+"""Fitting the model to a company: its records and figures (targets), ABC-SMC over market parameters."""

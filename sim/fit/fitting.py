@@ -1,0 +1,129 @@
+"""A fit from start to files: run noise, ABC-SMC with progress, the posterior and a market config at its centre.
+
+Writes into the output folder: ``fit.db`` (pyabc's history: a fit stopped part-way resumes from its
+last finished generation), ``posterior.parquet`` (one row per particle of the last generation:
+parameter values and weight), ``market/fitted.yaml`` (the simulated world at the posterior medians,
+a market preset: ``abx-sim --config-dir DIR market=fitted``) and ``fit.json`` (the settings, the noise
+model and what the fit measured).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from sim.fit import abc
+from sim.fit.targets import Targets
+from sim.outputs.files import atomic_write, write_json
+
+POSTERIOR_FILE = "posterior.parquet"
+FITTED_FILE = Path("market") / "fitted.yaml"
+FIT_FILE = "fit.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to fit: priors, particles per generation, generations, seed, worker processes."""
+
+    priors: list[abc.Prior]
+    population: int = 200
+    generations: int = 8
+    seed: int = 0
+    workers: int = 2
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of values ``x`` with weights ``w`` (the smallest x whose cumulative weight reaches q)."""
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(w[order]) / w.sum()
+    return float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])
+
+
+def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) -> dict[str, Any]:
+    """Fit ``settings.priors`` to ``targets``; write the files this module lists into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    import pyabc  # noqa: F401  (its loggers exist once it is imported)
+
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("ABC")]:
+        logging.getLogger(name).setLevel(logging.WARNING)  # the progress bar and fit.json say what its log would
+    sim = abc.Simulator(targets, settings.priors, settings.seed)
+    started = time.perf_counter()
+    with abc.worker_map(settings.workers) as pool_map:
+        sd_run = abc.run_noise(sim, settings.priors, pool_map)
+        se = np.array([t.se for t in targets.targets.values()])
+        sd = np.sqrt(se ** 2 + sd_run ** 2)
+        bar = tqdm(total=settings.population, unit="particle", disable=not progress, leave=False)
+
+        def tick(t: int, accepted: int) -> None:
+            if accepted == 1:
+                bar.reset()
+                bar.set_description(f"generation {t + 1} of {settings.generations}" if t >= 0 else "calibrating")
+            bar.update(1)
+
+        sampler = abc.seeded_sampler(settings.seed, pool_map, tick)
+        smc = abc.build_abc(abc.FitModel(sim, targets, sd), settings.priors, settings.population, sampler)
+        resumed = abc.open_history(smc, out / "fit.db", targets)
+        history = smc.history
+        done = history.max_t + 1 if resumed else 0
+        # A fit ends at its last generation, or earlier when the temperature reached 1 (exact already).
+        if done < settings.generations and not (resumed and history.get_all_populations().epsilon.iloc[-1] <= 1):
+            history = smc.run(max_nr_populations=settings.generations - done)
+        bar.close()
+    particles, weights = history.get_distribution(m=0, t=history.max_t)
+    posterior = particles.reset_index(drop=True)[[p.key for p in settings.priors]]
+    posterior["weight"] = weights / weights.sum()
+    atomic_write(out / POSTERIOR_FILE, lambda path: posterior.to_parquet(path, index=False))
+    centre = {p.key: weighted_quantile(posterior[p.key].to_numpy(), posterior.weight.to_numpy(), 0.5)
+              for p in settings.priors}
+    write_fitted(out / FITTED_FILE, sim.base, centre)
+    info = {
+        "targets": {name: {"value": t.value, "se": t.se, "sd_run": float(s_run), "sd": float(s)}
+                    for (name, t), s_run, s in zip(targets.targets.items(), sd_run, sd, strict=True)},
+        "priors": {p.key: [p.lo, p.hi] for p in settings.priors},
+        "given": targets.given, "weeks": targets.weeks,
+        "population": settings.population, "generations": int(history.max_t + 1), "seed": settings.seed,
+        "workers": settings.workers, "simulations": int(history.total_nr_simulations),
+        "seconds": round(time.perf_counter() - started, 1), "resumed": resumed,
+        "posterior_median": centre,
+        "interval_90": {p.key: [weighted_quantile(posterior[p.key].to_numpy(), posterior.weight.to_numpy(), q)
+                                for q in (0.05, 0.95)] for p in settings.priors},
+        "effective_sample_size": float(1.0 / (posterior.weight ** 2).sum()),
+    }
+    write_json(out / FIT_FILE, info)
+    return info
+
+
+def write_fitted(path: Path, base: DictConfig, centre: dict[str, float]) -> None:
+    """A market preset (market and vendor, resolved) of the world the fit simulated, with the fitted
+    parameters at ``centre``: self-contained, whatever preset and given values it started from."""
+    cfg = base.copy()
+    for key, value in centre.items():
+        OmegaConf.update(cfg, key, float(f"{value:.4g}"))
+    cfg.market.name = "fitted"
+    tree = {"market": OmegaConf.to_container(cfg.market, resolve=True),
+            "vendor": OmegaConf.to_container(cfg.vendor, resolve=True)}
+    head = ("# @package _global_\n"
+            "# A market fitted by abx-sim-fit: the world the fit simulated, at the posterior medians of\n"
+            f"# {', '.join(centre)}.\n# Run it with: abx-sim --config-dir {path.parent.parent} market=fitted\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda p: p.write_text(head + yaml.safe_dump(tree, sort_keys=False)))
+
+
+def read_posterior(folder: Path) -> pd.DataFrame:
+    """A fit's posterior: one row per particle, the parameters and ``weight`` (adding up to 1)."""
+    return pd.read_parquet(folder / POSTERIOR_FILE)
+
+
+def read_info(folder: Path) -> dict[str, Any]:
+    """A fit's ``fit.json``."""
+    return dict(json.loads((folder / FIT_FILE).read_text()))
