@@ -120,7 +120,23 @@ def test_a_fit_is_the_same_on_one_worker_or_two_and_resumes_without_rework(tmp_p
     assert again["resumed"] and again["simulations"] == one["simulations"]
     fitted = yaml.safe_load((tmp_path / "one" / "market" / "fitted.yaml").read_text())
     assert fitted["market"]["n_accounts"] == 250 and fitted["market"]["name"] == "fitted"
-    assert fitted["market"]["deals"]["p_holdout"] == pytest.approx(read_info(tmp_path / "one")
-                                                                  ["posterior_median"]["market.deals.p_holdout"],
-                                                                  rel=1e-3)
+    info = read_info(tmp_path / "one")
+    assert fitted["market"]["deals"]["p_holdout"] == pytest.approx(
+        info["parameters"]["market.deals.p_holdout"]["median"], rel=1e-3)
+    assert set(info["targets"]) == {"win_rate", "no_decision_rate"}
+    assert all(t["reproduced"] for t in info["targets"].values())  # plausible targets: nothing called out
+    assert (tmp_path / "one" / "report.html").stat().st_size > 10_000
     assert np.isfinite(fitted["vendor"]["n_ae"])
+
+
+@pytest.mark.slow  # a third fit: about 25 s
+def test_contradictory_targets_are_called_out_not_compromised(tmp_path):
+    # A win rate and a no-decision share of 85% each: no market decides more than all of its deals.
+    spec = {**TINY, "given": {"market.n_accounts": 400},
+            "targets": {"win_rate": {"value": 0.85, "se": 0.02}, "no_decision_rate": {"value": 0.85, "se": 0.02}}}
+    settings = Settings([abc.parse_prior("market.deals.p_holdout=0.05:0.3"),
+                         abc.parse_prior("market.deals.competitor_strength=-1:1.5")],
+                        population=12, generations=2, seed=5, workers=2)
+    info = fit(targets.parse_targets(spec), settings, tmp_path, progress=False)
+    flagged = [name for name, t in info["targets"].items() if not t["reproduced"]]
+    assert flagged and any("does not reproduce this target" in w for w in info["warnings"])

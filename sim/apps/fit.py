@@ -94,10 +94,14 @@ def fit_command(args: Any) -> None:
           f"(effective sample {info['effective_sample_size']:.0f})")
     print(f"  {'parameter':42s} {'median':>10s} {'90% interval':>22s} {'prior':>20s}")
     for p in priors:
-        lo, hi = info["interval_90"][p.key]
-        print(f"  {p.key:42s} {info['posterior_median'][p.key]:10.4g} {f'[{lo:.4g}, {hi:.4g}]':>22s} "
+        fitted = info["parameters"][p.key]
+        lo, hi = fitted["interval_90"]
+        print(f"  {p.key:42s} {fitted['median']:10.4g} {f'[{lo:.4g}, {hi:.4g}]':>22s} "
               f"{f'[{p.lo:.4g}, {p.hi:.4g}]':>20s}")
-    print(f"Posterior: {out / 'posterior.parquet'}\nRun the fitted market: abx-sim --config-dir {out} market=fitted"
+    for warning in info["warnings"]:
+        print(f"  warning: {warning}")
+    print(f"Report: {out / 'report.html'}\nPosterior: {out / 'posterior.parquet'}")
+    print(f"Run the fitted market: abx-sim --config-dir {out} market=fitted"
           f"  ({out / FITTED_FILE})")
 
 

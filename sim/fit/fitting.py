@@ -1,10 +1,14 @@
-"""A fit from start to files: run noise, ABC-SMC with progress, the posterior and a market config at its centre.
+"""A fit from start to files: run noise, ABC-SMC with progress, the posterior, its checks and a market config.
 
-Writes into the output folder: ``fit.db`` (pyabc's history: a fit stopped part-way resumes from its
-last finished generation), ``posterior.parquet`` (one row per particle of the last generation:
-parameter values and weight), ``market/fitted.yaml`` (the simulated world at the posterior medians,
-a market preset: ``abx-sim --config-dir DIR market=fitted``) and ``fit.json`` (the settings, the noise
-model and what the fit measured).
+Writes into the output folder:
+
+- ``fit.db``: pyabc's history (a fit stopped part-way resumes from its last finished generation);
+- ``posterior.parquet``: one row per particle of the last generation, parameter values and weight;
+- ``predictive.parquet``: the posterior's predictions (:mod:`sim.fit.checks`);
+- ``report.html``: targets against predictions, the posterior, what the fit cannot claim;
+- ``market/fitted.yaml``: the simulated world at the posterior medians, a market preset
+  (``abx-sim --config-dir DIR market=fitted``);
+- ``fit.json``: the settings, the noise model, the checks and what the fit measured.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from sim.fit import abc
+from sim.fit import abc, checks
+from sim.fit.report import write_fit_report
 from sim.fit.targets import Targets
 from sim.outputs.files import atomic_write, write_json
 
 POSTERIOR_FILE = "posterior.parquet"
+PREDICTIVE_FILE = "predictive.parquet"
 FITTED_FILE = Path("market") / "fitted.yaml"
 FIT_FILE = "fit.json"
 
@@ -40,13 +46,6 @@ class Settings:
     generations: int = 8
     seed: int = 0
     workers: int = 2
-
-
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of values ``x`` with weights ``w`` (the smallest x whose cumulative weight reaches q)."""
-    order = np.argsort(x, kind="stable")
-    cumulative = np.cumsum(w[order]) / w.sum()
-    return float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])
 
 
 def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) -> dict[str, Any]:
@@ -79,27 +78,30 @@ def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) 
         if done < settings.generations and not (resumed and history.get_all_populations().epsilon.iloc[-1] <= 1):
             history = smc.run(max_nr_populations=settings.generations - done)
         bar.close()
-    particles, weights = history.get_distribution(m=0, t=history.max_t)
-    posterior = particles.reset_index(drop=True)[[p.key for p in settings.priors]]
-    posterior["weight"] = weights / weights.sum()
+        particles, weights = history.get_distribution(m=0, t=history.max_t)
+        posterior = particles.reset_index(drop=True)[[p.key for p in settings.priors]]
+        posterior["weight"] = weights / weights.sum()
+        predicted = checks.predictive(posterior, sim, settings.seed, pool_map)
     atomic_write(out / POSTERIOR_FILE, lambda path: posterior.to_parquet(path, index=False))
-    centre = {p.key: weighted_quantile(posterior[p.key].to_numpy(), posterior.weight.to_numpy(), 0.5)
-              for p in settings.priors}
-    write_fitted(out / FITTED_FILE, sim.base, centre)
+    atomic_write(out / PREDICTIVE_FILE, lambda path: predicted.to_parquet(path, index=False))
+    priors = {p.key: (p.lo, p.hi) for p in settings.priors}
+    params = checks.identification(posterior, priors)
+    targets_checked = checks.target_checks({n: (t.value, t.se) for n, t in targets.targets.items()}, predicted)
+    write_fitted(out / FITTED_FILE, sim.base, {key: p["median"] for key, p in params.items()})
     info = {
-        "targets": {name: {"value": t.value, "se": t.se, "sd_run": float(s_run), "sd": float(s)}
+        "targets": {name: {"value": t.value, "se": t.se, "sd_run": float(s_run), "sd": float(s),
+                           **targets_checked[name]}
                     for (name, t), s_run, s in zip(targets.targets.items(), sd_run, sd, strict=True)},
-        "priors": {p.key: [p.lo, p.hi] for p in settings.priors},
+        "parameters": {key: {"prior": list(priors[key]), **p} for key, p in params.items()},
+        "warnings": checks.warnings(targets_checked, params),
         "given": targets.given, "weeks": targets.weeks,
         "population": settings.population, "generations": int(history.max_t + 1), "seed": settings.seed,
         "workers": settings.workers, "simulations": int(history.total_nr_simulations),
         "seconds": round(time.perf_counter() - started, 1), "resumed": resumed,
-        "posterior_median": centre,
-        "interval_90": {p.key: [weighted_quantile(posterior[p.key].to_numpy(), posterior.weight.to_numpy(), q)
-                                for q in (0.05, 0.95)] for p in settings.priors},
         "effective_sample_size": float(1.0 / (posterior.weight ** 2).sum()),
     }
     write_json(out / FIT_FILE, info)
+    write_fit_report(out, info, posterior, predicted)
     return info
 
 

@@ -80,7 +80,8 @@ def run_title(res: Results) -> str:
             f"members={res.model.n_members:,} weeks={c.horizon_weeks} seed={c.seed}")
 
 
-_CSS = """
+#: The style of every abx-sim HTML page (run, sweep and fit reports).
+PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 980px; margin: 2em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
@@ -104,7 +105,7 @@ def report_html(res: Results, figures: Sequence[Path] = ()) -> str:
     policies = ", ".join(f"{family} <code>{_e(getattr(c.strategy, family).policy)}</code>"
                          for family in FAMILIES)
     out = ["<!doctype html>", "<html lang='en'><head><meta charset='utf-8'>",
-           f"<title>abx-sim report: {_e(c.strategy.name)}</title><style>{_CSS}</style></head><body>",
+           f"<title>abx-sim report: {_e(c.strategy.name)}</title><style>{PAGE_CSS}</style></head><body>",
            f"<h1>abx-sim run report: strategy <code>{_e(c.strategy.name)}</code></h1>",
            f"<p>Market <code>{_e(c.market.name)}</code>, {c.market.n_accounts:,} accounts "
            f"({res.model.n_members:,} committee members), {c.horizon_weeks} weeks, seed {c.seed}. "
