@@ -15,11 +15,11 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 WORKSHOP_SECONDS = 180  # each notebook must run on a laptop in under three minutes
-WITH_FIGURES = {"01", "02", "04"}
+WITH_FIGURES = {"01", "02", "04", "06"}
 
 
-def test_there_are_five_numbered_notebooks_each_paired_with_its_plain_text_twin():
-    assert [p.stem[:2] for p in SOURCES] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_numbered_notebooks_each_paired_with_its_plain_text_twin():
+    assert [p.stem[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06"]
     assert sorted(NOTEBOOKS.glob("*.ipynb")) == [p.with_suffix(".ipynb") for p in SOURCES]
     for source in SOURCES:
         text, notebook = jupytext.read(source), jupytext.read(source.with_suffix(".ipynb"))

@@ -99,7 +99,7 @@ class ABXSweeper(BasicSweeper):
         if s.design != "grid":
             params = OmegaConf.to_container(s.params)
             assert isinstance(params, dict)
-            design = make_design(s.design, params, s.samples, s.seed)
+            design = make_design(s.design, params, s.samples, s.seed, s.posterior)
         integer_keys = {k for k in (design.names if design else []) if isinstance(OmegaConf.select(cfg, k), int)}
         jobs = expand(grid, cfg.replications, design, integer_keys)
 

@@ -27,6 +27,7 @@ from sim.api import checked, compose_config, config_dir, read_overrides, sweep_v
 from sim.core.config import Config
 from sim.core.memory import available_bytes, needed_bytes
 from sim.core.params import ConfigError
+from sim.core.validate import design_ranges
 from sim.sweep import catalog
 from sim.sweep.plan import check_condition
 
@@ -165,6 +166,8 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]],
         fail(f"a sweep with {workers} worker{'s' * (workers != 1)} needs about {need / 1e9:.1f} GB of memory and "
              f"this machine has {have / 1e9:.1f} GB available; use fewer workers (hydra.launcher.n_jobs) or fewer "
              "accounts")
+    if cfg.sweep.design == "posterior":
+        check_posterior(str(cfg.sweep.posterior), largest)
     strategies = sorted({str(c.strategy.name) for c in configs})
     baseline = str(cfg.sweep.baseline)
     if baseline and baseline not in strategies:
@@ -176,6 +179,24 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]],
             check_condition(str(cfg.sweep.condition), strategies, inputs)
         except ValueError as exc:
             fail(f"sweep.{exc}")
+
+
+def check_posterior(path: str, config: Config) -> None:
+    """A posterior design's fit must be readable, and every one of its parameters one a design may
+    sample, every particle within the parameter's declared range."""
+    from sim.sweep.designs import read_posterior
+
+    try:
+        posterior = read_posterior(path)
+    except ValueError as exc:
+        fail(str(exc))
+    ranges = design_ranges(config)
+    for key in (c for c in posterior.columns if c != "weight"):
+        if key not in ranges:
+            fail(f"sweep.posterior = {path!r}: {key} is not a parameter a design may sample (docs/parameters.md)")
+        lo, hi = ranges[key]
+        if posterior[key].min() < lo or posterior[key].max() > hi:
+            fail(f"sweep.posterior = {path!r}: {key} has particles outside its range [{lo:g}, {hi:g}]")
 
 
 def _representatives(values: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ class Channel(IntEnum):
 
 CHANNELS = tuple(c.name.lower() for c in Channel)
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
-DESIGNS = ("grid", "lhs", "sobol", "morris")
+DESIGNS = ("grid", "lhs", "sobol", "morris", "posterior")
 #: Largest market a run accepts (a memory check also refuses what this machine cannot hold).
 MAX_ACCOUNTS = 5_000_000
 #: Largest seed: the catalog stores seeds as 64-bit signed integers.
@@ -325,12 +325,16 @@ class OutputConfig:
 class SweepConfig:
     """How a multirun (``abx-sim -m``) explores: replications, a sampling design, the report."""
 
-    design: str = param("grid", unit="", doc="grid (only the swept values), lhs, sobol or morris over `params`")
+    design: str = param("grid", unit="", doc="grid (only the swept values), lhs, sobol or morris over `params`, "
+                                             "or posterior (worlds drawn from a fit's posterior)")
     samples: int = param(16, lo=1, hi=1_000_000, unit="samples",
-                         doc="design size: LHS points, Sobol base samples N (N(2D+2) runs), Morris trajectories")
+                         doc="design size: LHS points, Sobol base samples N (N(2D+2) runs), Morris trajectories, "
+                             "worlds drawn from a posterior")
     seed: int = param(0, lo=0, hi=MAX_SEED, unit="-", doc="seed of the design's sampler")
     params: dict[str, Any] = param({}, unit="[low, high]", doc="ranges the design samples: config key "
                                            "-> [low, high] (set in a configs/sweep/ file)")
+    posterior: str = param("", unit="path", doc="the posterior design's fit: a folder of abx-sim-fit (or its "
+                                                "posterior.parquet), whose particles are drawn by weight")
     point: int = param(-1, lo=-1, hi=MAX_DESIGN_POINTS, unit="-",
                        doc="index of the design point a run belongs to (set by the sweeper)")
     baseline: str = param("", unit="", doc="strategy the report pairs differences against "

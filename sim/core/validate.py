@@ -90,6 +90,11 @@ def check_design(obj: Config) -> None:
     s = obj.sweep
     if s.design not in DESIGNS:
         raise ConfigError(f"sweep.design = {s.design!r}: must be one of {', '.join(DESIGNS)}")
+    if s.design == "posterior":
+        if not s.posterior or s.params:
+            raise ConfigError(f"sweep.posterior = {s.posterior!r}: the posterior design needs a fit's folder "
+                              "(sweep.posterior=DIR) and draws every parameter from it (no sweep.params)")
+        return
     if s.design != "grid" and not s.params:
         raise ConfigError(f"sweep.params: a {s.design} design needs at least one range to sample, "
                           "e.g. a configs/sweep/ file with `params: {market.data_quality: [0.4, 0.9]}`")

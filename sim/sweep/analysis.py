@@ -7,6 +7,7 @@ scikit-learn). Nothing here imports the model.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,23 @@ def paired_differences(runs: pd.DataFrame, metrics: list[str], baseline: str) ->
                          "unpaired_low": float(a.mean() - b.mean() - welch_half),
                          "unpaired_high": float(a.mean() - b.mean() + welch_half)})
     return pd.DataFrame(rows)
+
+
+def uncertainty_split(values: pd.DataFrame) -> dict[str, float]:
+    """Variance of an outcome over worlds drawn from a posterior (``sweep.point``) and replications,
+    split by one-way analysis of variance: run noise is the mean variance within a point (over its
+    replications), parameter uncertainty the variance of the points' means less the run noise they
+    still carry (``var(means) - within / R``, at least 0). ``values``: columns point, replication, value."""
+    v = values.dropna()
+    by_point = v.groupby("point")["value"]
+    reps = by_point.count()
+    if len(reps) < 2 or reps.min() < 2:
+        return {"mean": float(v["value"].mean()), "sd": math.nan, "parameter_share": math.nan}
+    within = float(by_point.var(ddof=1).mean())
+    between = max(float(by_point.mean().var(ddof=1)) - within / float(reps.mean()), 0.0)
+    total = within + between
+    return {"mean": float(v["value"].mean()), "sd": math.sqrt(total),
+            "parameter_share": between / total if total > 0 else math.nan}
 
 
 def design_outcomes(runs: pd.DataFrame, design: Design, metric: str) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Sampling designs over declared parameter ranges: Latin hypercube, Sobol (Saltelli), Morris.
+"""Sampling designs over declared parameter ranges (Latin hypercube, Sobol (Saltelli), Morris), and
+worlds drawn from a fit's posterior.
 
 Designs come from ``scipy.stats.qmc`` and SALib, never hand-written; the matching analyses are in
 :mod:`sim.sweep.analysis`.
@@ -7,8 +8,10 @@ Designs come from ``scipy.stats.qmc`` and SALib, never hand-written; the matchin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 MORRIS_LEVELS = 4
 
@@ -27,12 +30,48 @@ class Design:
         return {"num_vars": len(self.names), "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
 
 
-def make_design(kind: str, params: dict[str, list[float]], samples: int, seed: int) -> Design:
-    """Sample ``kind`` ('lhs', 'sobol' or 'morris') over ``params`` (name -> [low, high]).
+def posterior_file(path: str) -> Path:
+    """The ``posterior.parquet`` a ``sweep.posterior`` names (a fit's folder, or the file itself)."""
+    p = Path(path)
+    return p / "posterior.parquet" if p.is_dir() else p
+
+
+def read_posterior(path: str) -> pd.DataFrame:
+    """A fit's posterior: a column per parameter and ``weight``; ValueError in one line if it is not one."""
+    file = posterior_file(path)
+    try:
+        df = pd.read_parquet(file)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"sweep.posterior = {path!r}: no posterior to read ({type(exc).__name__}); give the "
+                         "folder abx-sim-fit wrote or its posterior.parquet") from None
+    w = df.get("weight")
+    if w is None or len(df.columns) < 2 or not np.isfinite(df.to_numpy(float)).all() or (w < 0).any() \
+            or not w.sum() > 0:
+        raise ValueError(f"sweep.posterior = {path!r}: must hold finite parameter columns and weights >= 0")
+    return df
+
+
+def posterior_design(path: str, samples: int, seed: int) -> Design:
+    """``samples`` particles of a fit's posterior, drawn with replacement in proportion to their
+    weights (one world each), by a generator seeded with ``seed``."""
+    df = read_posterior(path)
+    names = [c for c in df.columns if c != "weight"]
+    w = df.weight.to_numpy(float)
+    rows = np.random.default_rng(seed).choice(len(df), samples, p=w / w.sum())
+    points = df[names].to_numpy(float)[rows]
+    bounds = [(float(df[n].min()), float(df[n].max())) for n in names]
+    return Design("posterior", names, bounds, points)
+
+
+def make_design(kind: str, params: dict[str, list[float]], samples: int, seed: int, posterior: str = "") -> Design:
+    """Sample ``kind`` ('lhs', 'sobol' or 'morris') over ``params`` (name -> [low, high]), or draw
+    ``samples`` worlds from the fit ``posterior`` names (kind 'posterior').
 
     Sizes: LHS ``samples`` points; Sobol ``samples * (D + 2)`` (Saltelli, first and total order,
     ``samples`` should be a power of two); Morris ``samples * (D + 1)`` (trajectories).
     """
+    if kind == "posterior":
+        return posterior_design(posterior, samples, seed)
     names = list(params)
     bounds = [(float(lo), float(hi)) for lo, hi in params.values()]
     if not names:

@@ -111,6 +111,42 @@ def sensitivity_section(runs: pd.DataFrame, manifest: dict, folder: Path) -> lis
     return lines
 
 
+def uncertainty_section(runs: pd.DataFrame, manifest: dict, baseline: str) -> list[str]:
+    """For worlds drawn from a fit's posterior: how much of each outcome's spread, and of each
+    difference to the baseline, is parameter uncertainty and how much run noise."""
+    if manifest.get("design") != "posterior":
+        return []
+    lines = ["## Parameter uncertainty and run noise", "",
+             f"{len(manifest.get('points', []))} worlds drawn from the fit's posterior, {manifest.get('replications')} "
+             "replications each. Spread is the standard deviation over worlds and replications; the share from "
+             "parameters is what the calibration's uncertainty contributes (one-way analysis of variance over "
+             "worlds), the rest is run noise. More replications narrow run noise; only better targets narrow "
+             "the parameter part.", "",
+             "| strategy | metric | mean | spread (sd) | share from parameters | share from run noise |",
+             "|---|---|---|---|---|---|"]
+
+    def row(strategy: str, metric: str, frame: pd.DataFrame) -> str:
+        split = analysis.uncertainty_split(frame)
+        share = split["parameter_share"]
+        return (f"| {strategy} | `{metric}` | {fmt(split['mean'])} | {fmt(split['sd'])} | "
+                f"{'-' if not np.isfinite(share) else f'{share:.0%}'} | "
+                f"{'-' if not np.isfinite(share) else f'{1 - share:.0%}'} |")
+
+    base = runs[runs["strategy.name"] == baseline].set_index("world_id")
+    for strategy, group in runs.groupby("strategy.name", sort=False):
+        for metric in HEADLINE[:5]:
+            frame = pd.DataFrame({"point": group["sweep.point"], "replication": group.replication,
+                                  "value": group[metric]})
+            lines.append(row(strategy, metric, frame))
+            if strategy != baseline:
+                g = group.set_index("world_id")
+                common = g.index.intersection(base.index)
+                diff = pd.DataFrame({"point": g.loc[common, "sweep.point"], "replication": g.loc[common, "replication"],
+                                     "value": g.loc[common, metric] - base.loc[common, metric]})
+                lines.append(row(f"{strategy} - {baseline}", metric, diff))
+    return [*lines, ""]
+
+
 def discovery_section(runs: pd.DataFrame, inputs: list[str], condition: str, folder: Path) -> list[str]:
     """PRIM box and CART rules describing where ``condition`` holds."""
     x, y = analysis.condition_frame(runs, inputs, condition)
@@ -168,6 +204,7 @@ def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "")
     if len(runs):
         lines += comparison_section(runs, baseline, folder)
         lines += ["", *sensitivity_section(runs, manifest, folder)]
+        lines += uncertainty_section(runs, manifest, baseline)
         inputs = manifest.get("names") or []
         if condition and inputs:
             lines += discovery_section(runs, inputs, condition, folder)
