@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 6 · Fit the model to your company
 #
@@ -34,9 +49,10 @@ WORK = tempfile.TemporaryDirectory()  # the fit's files; removed at the end
 # ## Your company's records
 #
 # Our company sells into a market of 400 accounts and faces **strong competitors**
-# (`competitor_strength` 0.8 on the logit of winning; the default market has 0). Its CRM holds two
-# years of opportunities and every change of a customer's ARR: exactly what `abx-sim-fit export`
-# writes from a run, and what a Salesforce or HubSpot report can be mapped onto.
+# (`competitor_strength` 0.8 on the logit of winning; the default market has 0). Its CRM holds a
+# year and a half of opportunities and every change of a customer's ARR (a run's records start after
+# 26 weeks of warm-up): exactly what `abx-sim-fit export` writes from a run, and what a Salesforce
+# or HubSpot report can be mapped onto.
 
 # %%
 TRUTH = {"market.deals.competitor_strength": 0.8, "market.deals.p_holdout": 0.14}

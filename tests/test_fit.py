@@ -38,7 +38,7 @@ def test_bootstrap_error_of_a_share_matches_the_binomial_formula(recs):
     p = (decided.outcome == "won").mean()
     analytic = math.sqrt(p * (1 - p) / len(decided))  # a share of n independent outcomes
     boot = targets.bootstrap(recs, n=400, seed=1)
-    # Opportunities are resampled whole, so the decided count varies too: within 20% of the formula.
+    # A Poisson bootstrap: the decided count varies too, so within 20% of the formula.
     assert boot.win_rate.std(ddof=1) == pytest.approx(analytic, rel=0.2)
     assert boot.nrr.std(ddof=1) > 0
 
@@ -66,6 +66,8 @@ def test_a_bad_export_row_is_named(recs, tmp_path, row, column, value, message):
     ({"targets": {"grr": {"value": 0.9, "se": 0.02}}, "given": {"hydra.run.dir": "/"}},
      "given.hydra.run.dir: not a market or vendor parameter"),
     ({"targets": {"grr": {"value": 0.9, "se": 0.02}}, "given": {"seed": 4}}, "given.seed: not a market or vendor"),
+    ({"targets": {"grr": {"value": 0.9, "se": 0.02}}, "given": {"market.name": "${oc.env:HOME}"}},
+     "must be a value, not an interpolation"),
 ])
 def test_a_bad_targets_file_gets_one_line_naming_the_key(spec, message):
     with pytest.raises(ConfigError, match=message):
@@ -79,8 +81,11 @@ def test_an_interval_is_read_as_90_percent():
 
 @pytest.mark.parametrize("spec, message", [
     ("market.deals.p_holdout=0.3:0.1", "must satisfy 0 <= LO < HI <= 1"),
-    ("market.segment_shares", "only a single number"),
+    ("market.segment_shares", "only a single real number"),
+    ("vendor.n_ae", "only a single real number"),
+    ("horizon_weeks", "not a market or vendor parameter"),
     ("hydra.job.chdir", "not a market or vendor parameter"),
+    ("market.deals.competitor_strength=-inf:1", "the range must satisfy"),
 ])
 def test_a_bad_prior_is_refused(spec, message):
     with pytest.raises(ConfigError, match=message):
@@ -140,3 +145,60 @@ def test_contradictory_targets_are_called_out_not_compromised(tmp_path):
     info = fit(targets.parse_targets(spec), settings, tmp_path, progress=False)
     flagged = [name for name, t in info["targets"].items() if not t["reproduced"]]
     assert flagged and any("does not reproduce this target" in w for w in info["warnings"])
+
+
+def test_the_schedule_counts_generations_from_the_start_of_the_fit(monkeypatch):
+    import pyabc
+
+    seen = {}
+    monkeypatch.setattr(pyabc.Temperature, "initialize", lambda self, t, d, r, last, a: seen.update(t=t, last=last))
+    abc.temperature_schedule().initialize(4, None, None, 4, {})  # resumed at generation 4 with 4 to go
+    assert seen == {"t": 4, "last": 8}  # pyabc's schemes compare t with the fit's last generation, 8
+
+
+def test_an_interrupted_fit_resumes_and_another_fit_in_its_folder_is_refused(tmp_path, monkeypatch):
+    settings = Settings([abc.parse_prior("market.deals.p_holdout=0.05:0.3")], population=8, generations=3, seed=2,
+                        workers=1)
+    seeded = abc.seeded_sampler
+
+    def interrupted(seed, pool_map, progress):
+        def stop_in_the_second_generation(t, accepted):
+            if t == 1:
+                raise KeyboardInterrupt
+            progress(t, accepted)
+        return seeded(seed, pool_map, stop_in_the_second_generation)
+
+    monkeypatch.setattr(abc, "seeded_sampler", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fit(targets.parse_targets(TINY), settings, tmp_path, progress=False)
+    monkeypatch.setattr(abc, "seeded_sampler", seeded)
+    info = fit(targets.parse_targets(TINY), settings, tmp_path, progress=False)
+    import pyabc
+
+    temperatures = pyabc.History(f"sqlite:///{tmp_path / 'fit.db'}").get_all_populations().set_index("t").epsilon
+    assert info["resumed"] and temperatures[0] > 1.0 == temperatures.iloc[-1]  # resumed to the exact temperature
+    other = Settings(settings.priors, population=9, generations=3, seed=2, workers=1)
+    with pytest.raises(ConfigError, match="holds a different fit \\(population differs\\); use a new folder"):
+        fit(targets.parse_targets(TINY), other, tmp_path, progress=False)
+
+
+def test_the_bootstrap_lets_counts_vary_as_counts_do(recs):
+    won = (recs.opportunities.outcome == "won").sum()
+    boot = targets.bootstrap(recs, n=400, seed=2)
+    poisson = np.sqrt(won) * 52 / recs.weeks  # new logos a year: a Poisson count's error
+    assert boot.new_logos_per_year.std(ddof=1) == pytest.approx(poisson, rel=0.2)
+
+
+def test_the_records_of_a_run_start_after_its_warm_up(recs):
+    assert recs.weeks == 104 - records.WARMUP_WEEKS
+    o = recs.opportunities
+    assert (o.closed_week.between(0, recs.weeks - 1) | (o.closed_week == -1)).all()
+    assert (o.created_week < 0).any()  # deals already open when the records start
+    assert recs.revenue.week.between(0, recs.weeks - 1).all()
+
+
+def test_a_list_given_reaches_the_simulated_world():
+    spec = {**TINY, "given": {"market.n_accounts": 250, "market.segment_shares": [0.5, 0.4, 0.1]}}
+    sim = abc.Simulator(targets.parse_targets(spec), [abc.parse_prior("market.deals.p_holdout")], seed=0)
+    assert list(sim.base.market.segment_shares) == [0.5, 0.4, 0.1]
+    assert sim.base.horizon_weeks == records.WARMUP_WEEKS + 52

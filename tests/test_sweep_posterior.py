@@ -34,14 +34,17 @@ def test_worlds_are_drawn_in_proportion_to_the_weights(posterior):
 def test_the_split_recovers_known_parameter_and_noise_variance():
     rng = np.random.default_rng(0)
     points, reps = 400, 4
-    world = rng.normal(0, 2.0, points)  # parameter part: variance 4
-    values = world[:, None] + rng.normal(0, 1.0, (points, reps))  # run noise: variance 1
+    world = rng.normal(0, 1.0, points)  # parameter uncertainty: variance 1
+    # Run noise: a replication's draws are the same in every world (common random numbers; variance
+    # of these four, 3.0) plus each run's own (variance 0.5): 3.5 in all.
+    shared = np.array([1.5, -1.5, 1.5, -1.5])
+    values = world[:, None] + shared[None, :] + rng.normal(0, np.sqrt(0.5), (points, reps))
     frame = pd.DataFrame({"point": np.repeat(np.arange(points), reps), "replication": np.tile(np.arange(reps), points),
                           "value": values.ravel()})
     split = analysis.uncertainty_split(frame)
-    # 400 worlds: the estimated share of 4 / 5 is within about 0.03 (two standard errors).
-    assert split["parameter_share"] == pytest.approx(0.8, abs=0.04)
-    assert split["sd"] == pytest.approx(np.sqrt(5.0), rel=0.1)
+    # 1 / 4.5 = 0.22 within about 0.04 (400 worlds); a one-way split, blind to the shared draws, gives 0.07.
+    assert split["parameter_share"] == pytest.approx(1 / 4.5, abs=0.04)
+    assert split["sd"] == pytest.approx(np.sqrt(4.5), rel=0.1)
     one_rep = frame[frame.replication == 0]
     assert np.isnan(analysis.uncertainty_split(one_rep)["parameter_share"])  # no replications: no split
 

@@ -23,7 +23,7 @@ from sim.outputs.files import atomic_write
 def _run_records(folder: Path) -> tuple[Any, dict[str, Any]]:
     """A run folder's records, and its command-line values that describe the world (the given)."""
     from sim.fit.abc import given_overrides
-    from sim.fit.records import Records
+    from sim.fit.records import WARMUP_WEEKS, Records, window
 
     needed = [folder / f"{name}.parquet" for name in ("opportunities", "revenue", "timeseries")]
     missing = [p.name for p in needed if not p.is_file()]
@@ -39,7 +39,10 @@ def _run_records(folder: Path) -> tuple[Any, dict[str, Any]]:
         except ConfigError:
             continue
         given[key] = yaml.safe_load(value)
-    return Records(opps, revenue, len(ts)), given
+    if len(ts) < WARMUP_WEEKS + 52:
+        raise ConfigError(f"{folder}: a run of {len(ts)} weeks; its records start after {WARMUP_WEEKS} weeks of "
+                          "warm-up and need a year more (horizon_weeks >= 78)")
+    return window(Records(opps, revenue, len(ts)), WARMUP_WEEKS), given
 
 
 def targets_command(args: Any) -> None:
@@ -120,7 +123,7 @@ def parser() -> ArgumentParser:
     t.add_argument("--given", action="append", default=[],
                    help="a value of your market taken as given, KEY=VALUE (repeatable), e.g. market.n_accounts=2000")
     t.add_argument("--boot", type=int, default=400, help="bootstrap resamples for the standard errors")
-    t.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    t.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (>= 0)")
     t.add_argument("--out", required=True, help="the targets file to write (YAML)")
     f = sub.add_parser("fit", help="fit market parameters to a targets file")
     f.add_argument("targets", help="a targets file (YAML)")
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         value = getattr(args, name, None)
         if value is not None and value < 1:
             p.error(f"--{name} = {value}: must be a whole number >= 1")
+    if getattr(args, "seed", 0) < 0:
+        p.error(f"--seed = {args.seed}: must be a whole number >= 0")
     try:
         {"export": export_command, "targets": targets_command, "fit": fit_command}[args.command](args)
     except ConfigError as exc:

@@ -17,6 +17,7 @@ Resumable: the generations are stored in ``fit.db`` (SQLite) as they finish.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import multiprocessing
 import random
@@ -32,7 +33,7 @@ from omegaconf import OmegaConf
 from sim.api import checked, compose_config, simulate
 from sim.core.config import field_metadata
 from sim.core.params import ConfigError
-from sim.fit.records import from_results
+from sim.fit.records import WARMUP_WEEKS, from_results
 from sim.fit.targets import Targets, statistics
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ DEFAULT_PRIORS: dict[str, tuple[float, float]] = {
     "market.deals.competitor_strength": (-1.5, 2.0),
     "market.customers.churn_health_logit": (1.0, 8.0),
 }
+#: What a fit was asked for, beside its history: a folder resumes only the same fit.
+REQUEST_FILE = "fit_request.json"
 #: Replications at the priors' centre that measure the model's own run-to-run spread of each target.
 RUN_NOISE_RUNS = 8
 #: Where a simulated figure is undefined (no deal closed, no customer to retain) it counts as this
@@ -69,10 +72,12 @@ def parse_prior(spec: str) -> Prior:
     key, _, bounds = spec.partition("=")
     try:
         meta = field_metadata(key)
+        if not key.startswith(("market.", "vendor.")):
+            raise KeyError(key)
     except KeyError:
         raise ConfigError(f"--param {key}: not a market or vendor parameter (see docs/parameters.md)") from None
-    if meta["length"] is not None or not isinstance(meta["default"], int | float) or isinstance(meta["default"], bool):
-        raise ConfigError(f"--param {key}: only a single number can be fitted")
+    if meta["length"] is not None or not isinstance(meta["default"], float):
+        raise ConfigError(f"--param {key}: only a single real number can be fitted (not a whole number, list or flag)")
     if bounds:
         try:
             lo, hi = (float(x) for x in bounds.split(":"))
@@ -84,7 +89,7 @@ def parse_prior(spec: str) -> Prior:
         raise ConfigError(f"--param {key}: the reference declares no closed range; give one as {key}=LO:HI")
     allowed_lo = -math.inf if meta["lo"] is None else meta["lo"]
     allowed_hi = math.inf if meta["hi"] is None else meta["hi"]
-    if not (allowed_lo <= lo < hi <= allowed_hi):
+    if not (math.isfinite(lo) and math.isfinite(hi) and allowed_lo <= lo < hi <= allowed_hi):
         raise ConfigError(f"--param {spec}: the range must satisfy {meta['lo']} <= LO < HI <= {meta['hi']}")
     return Prior(key, lo, hi)
 
@@ -99,6 +104,8 @@ def given_overrides(given: dict[str, Any]) -> list[str]:
     declared market and vendor keys are taken: a targets file cannot reach Hydra, code, or the seed."""
     out = []
     for key, value in given.items():
+        if "${" in str(value):  # an interpolation would read the environment or other keys
+            raise ConfigError(f"given.{key} = {value!r}: must be a value, not an interpolation")
         if key in ("market", "strategy"):
             if not isinstance(value, str) or not value.replace("_", "").isalnum():
                 raise ConfigError(f"given.{key} = {value!r}: must be the name of a preset")
@@ -109,7 +116,7 @@ def given_overrides(given: dict[str, Any]) -> list[str]:
                     raise KeyError(key)
             except KeyError:
                 raise ConfigError(f"given.{key}: not a market or vendor parameter (see docs/parameters.md)") from None
-        out.append(f"{key}={OmegaConf.to_yaml(value).strip() if isinstance(value, list) else value}")
+        out.append(f"{key}={json.dumps(value) if isinstance(value, list) else value}")
     return out
 
 
@@ -117,7 +124,9 @@ class Simulator:
     """The model as the fit sees it: parameter values in, the targets' figures out (one run each)."""
 
     def __init__(self, targets: Targets, priors: list[Prior], seed: int) -> None:
-        overrides = [*given_overrides(targets.given), f"horizon_weeks={targets.weeks}", "output.story_accounts=0"]
+        # The records start after a warm-up, as a company's do (sim.fit.records.WARMUP_WEEKS).
+        overrides = [*given_overrides(targets.given), f"horizon_weeks={WARMUP_WEEKS + targets.weeks}",
+                     "output.story_accounts=0"]
         self.base = compose_config(overrides)
         checked(self.base)
         self.keys = [p.key for p in priors]
@@ -220,9 +229,26 @@ def build_abc(model: FitModel, priors: list[Prior], population: int,
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.lo, p.hi - p.lo) for p in priors})
     names = list(model.targets.targets)
     kernel = pyabc.IndependentNormalKernel(var=list(model.sd ** 2), keys=names)
-    temperature = pyabc.Temperature(enforce_exact_final_temperature=True)  # exact at the last of the run's generations
-    return pyabc.ABCSMC(model, prior, kernel, population_size=population, sampler=sampler, eps=temperature,
+
+    return pyabc.ABCSMC(model, prior, kernel, population_size=population, sampler=sampler, eps=temperature_schedule(),
                         acceptor=pyabc.StochasticAcceptor())
+
+
+def temperature_schedule() -> pyabc.Temperature:
+    """pyabc's temperature schedule, exact (1) at the fit's last generation, and told which that is.
+
+    ``ABCSMC.run`` passes the schedule the generations *left*, while its schemes compare that with
+    the absolute generation: a resumed fit would jump to the final temperature at once. This one
+    adds the generation it starts at.
+    """
+    import pyabc
+
+    class Schedule(pyabc.Temperature):
+        def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations,
+                       acceptor_config):  # type: ignore[no-untyped-def]
+            super().initialize(t, get_weighted_distances, get_all_records, t + max_nr_populations, acceptor_config)
+
+    return Schedule(enforce_exact_final_temperature=True)
 
 
 def observed(targets: Targets) -> dict[str, float]:
@@ -230,11 +256,24 @@ def observed(targets: Targets) -> dict[str, float]:
     return {name: t.value for name, t in targets.targets.items()}
 
 
-def open_history(abc: pyabc.ABCSMC, db: Path, targets: Targets) -> bool:
-    """Start a new fit in ``db``, or resume the one stored there (True if resumed)."""
+def open_history(abc: pyabc.ABCSMC, db: Path, targets: Targets, request: dict[str, Any]) -> bool:
+    """Start a new fit in ``db``, or resume the one stored there (True if resumed): only if it was
+    asked for with the same ``request`` (targets, priors, settings), recorded beside it, else
+    :class:`ConfigError` (a folder's fit is never reused for another one)."""
     url = f"sqlite:///{db.resolve()}"
+    stored = db.with_name(REQUEST_FILE)
+    asked = json.loads(json.dumps(request))  # as it reads back from disk
     if db.exists():
+        held = json.loads(stored.read_text()) if stored.is_file() else {}
+        differs = next((key for key in sorted(set(held) | set(asked)) if held.get(key) != asked.get(key)), None)
+        if differs is not None:
+            raise ConfigError(f"{db.parent}: holds a different fit ({differs} differs); use a new folder")
         abc.load(url, 1, observed(targets))
+        # The temperatures of the stored generations, which the schedule's next step starts from.
+        populations = abc.history.get_all_populations()
+        abc.eps.temperatures.update({int(r.t): float(r.epsilon) for r in populations.itertuples() if r.t >= 0})
         return True
+    db.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps(asked, indent=1))
     abc.new(url, observed(targets))
     return False

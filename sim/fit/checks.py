@@ -56,12 +56,12 @@ def _run(job: tuple[Callable, dict[str, float], int]) -> dict[str, float]:
 
 def target_checks(targets: dict[str, tuple[float, float]], predicted: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per target (value, se): the predictions' median and 90% interval, ``z`` and whether it is reproduced."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, (value, se) in targets.items():
         runs = predicted[name].to_numpy(dtype=float)
         runs = runs[np.isfinite(runs)]
-        if len(runs) < 2:
-            out[name] = {"median": math.nan, "interval_90": [math.nan, math.nan], "z": math.inf, "reproduced": False}
+        if len(runs) < 2:  # the fitted model hardly ever defines this figure: nothing to compare (null in fit.json)
+            out[name] = {"median": None, "interval_90": [None, None], "z": None, "reproduced": False}
             continue
         z = (value - runs.mean()) / math.sqrt(runs.var(ddof=1) + se ** 2)
         out[name] = {"median": float(np.median(runs)), "interval_90": [float(np.quantile(runs, 0.05)),
@@ -86,7 +86,8 @@ def identification(posterior: pd.DataFrame, priors: dict[str, tuple[float, float
 def warnings(checks: dict[str, dict[str, Any]], params: dict[str, dict[str, Any]]) -> list[str]:
     """Plain sentences for what the fit cannot claim (empty when the targets are reproduced and identify everything)."""
     out = [f"{name}: the fitted model does not reproduce this target together with the others "
-           f"(z = {c['z']:+.1f}); the targets contradict one another, or the model lacks what makes this figure"
+           + (f"(z = {c['z']:+.1f})" if c["z"] is not None else "(its runs leave the figure undefined)")
+           + "; the targets contradict one another, or the model lacks what makes this figure"
            for name, c in checks.items() if not c["reproduced"]]
     out += [f"{key}: not identified by these targets (its 90% interval spans {p['prior_share']:.0%} of the "
             "prior range); its value is the prior's, not your data's" for key, p in params.items()

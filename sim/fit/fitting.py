@@ -71,7 +71,10 @@ def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) 
 
         sampler = abc.seeded_sampler(settings.seed, pool_map, tick)
         smc = abc.build_abc(abc.FitModel(sim, targets, sd), settings.priors, settings.population, sampler)
-        resumed = abc.open_history(smc, out / "fit.db", targets)
+        request = {"targets": {n: [t.value, t.se] for n, t in targets.targets.items()}, "given": targets.given,
+                   "weeks": targets.weeks, "priors": {p.key: [p.lo, p.hi] for p in settings.priors},
+                   "population": settings.population, "generations": settings.generations, "seed": settings.seed}
+        resumed = abc.open_history(smc, out / "fit.db", targets, request)
         history = smc.history
         done = history.max_t + 1 if resumed else 0
         # A fit ends at its last generation, or earlier when the temperature reached 1 (exact already).

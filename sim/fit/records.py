@@ -37,6 +37,10 @@ REVENUE_COLUMNS = {
 }
 #: The Monday the records of a run start on (any date would do: only differences of dates count).
 RUN_START = pd.Timestamp("2024-01-01")
+#: Weeks of a run left out of its records: the model starts with no deal open and no lead waiting,
+#: and a company's export is taken from a business in its stride. 26 weeks is the longest default
+#: sales cycle (enterprise) and longer than the mean mid-market buying window.
+WARMUP_WEEKS = 26
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,23 @@ class Records:
 
 
 def from_results(res: Results) -> Records:
-    """The records a run kept of its vendor (:mod:`sim.core.crm`)."""
-    return Records(res.opportunities, res.revenue, len(res.timeseries))
+    """The records a run kept of its vendor (:mod:`sim.core.crm`), after its first :data:`WARMUP_WEEKS`."""
+    return window(Records(res.opportunities, res.revenue, len(res.timeseries)), WARMUP_WEEKS)
+
+
+def window(records: Records, start: int) -> Records:
+    """The records from week ``start`` on, as an export taken then would hold them: opportunities
+    closed since (or still open), with weeks counted from ``start`` (an opportunity opened before
+    has a negative ``created_week``), and the ARR changes since."""
+    o = records.opportunities
+    kept = o[(o.closed_week >= start) | (o.closed_week == -1)]
+    opps = kept.assign(created_week=kept.created_week - start,
+                       closed_week=kept.closed_week.where(kept.closed_week == -1, kept.closed_week - start))
+    revenue = None
+    if records.revenue is not None:
+        rv = records.revenue
+        revenue = rv[rv.week >= start].assign(week=lambda r: r.week - start).reset_index(drop=True)
+    return Records(opps.reset_index(drop=True), revenue, records.weeks - start)
 
 
 def write_csv(records: Records, folder: Path) -> list[Path]:
@@ -68,7 +87,9 @@ def write_csv(records: Records, folder: Path) -> list[Path]:
                          "amount_usd": o.amount_usd.round(2), "outcome": o.outcome})
     paths = [folder / "opportunities.csv", folder / "revenue.csv"]
     opps.to_csv(paths[0], index=False)
-    rv = records.revenue if records.revenue is not None else pd.DataFrame(columns=list(REVENUE_COLUMNS))
+    if records.revenue is None:
+        return paths[:1]
+    rv = records.revenue
     pd.DataFrame({"account_id": rv.account.map("ACC-{:06d}".format), "date": date(rv.week),
                   "arr_before_usd": rv.arr_before_usd.round(2), "arr_after_usd": rv.arr_after_usd.round(2),
                   "event": rv.event}).to_csv(paths[1], index=False)
@@ -118,9 +139,10 @@ def _labels(df: pd.DataFrame, column: str, allowed: tuple[str, ...], path: Path)
 def read_csv(opportunities: Path, revenue: Path | None = None, start: str | None = None,
              end: str | None = None) -> Records:
     """Read a CRM export. The records cover ``start`` to ``end`` (dates, inclusive; by default the
-    earliest and latest date in the files); a date outside them, an unknown outcome or event, a
-    negative amount or a closed date before its created date raises :class:`ConfigError` naming
-    the file, row, column and value."""
+    earliest and latest date in the files): the opportunities closed in it or open at its end (one
+    may have been opened before) and the ARR changes in it. A date outside, an unknown outcome or
+    event, a negative amount or a closed date before its created date raises :class:`ConfigError`
+    naming the file, row, column and value."""
     o = _read(opportunities, OPPORTUNITY_COLUMNS)
     created, closed = _dates(o, "created", opportunities), _dates(o, "closed", opportunities, empty_ok=True)
     amount, outcome = _numbers(o, "amount_usd", opportunities), _labels(o, "outcome", OPPORTUNITY_OUTCOMES,
@@ -132,15 +154,21 @@ def read_csv(opportunities: Path, revenue: Path | None = None, start: str | None
         raise ConfigError(f"{opportunities}: row {row + 2}, closed = {o.closed.iloc[row]!r}: an open opportunity "
                           f"has no closed date, any other one a date on or after created ({o.created.iloc[row]})")
     rv = _read(revenue, REVENUE_COLUMNS) if revenue is not None else None
-    dates = [created, closed.dropna()]
-    if rv is not None:
-        assert revenue is not None
-        dates.append(rv_dates := _dates(rv, "date", revenue))
-    every = pd.concat(dates)
-    first = pd.Timestamp(start) if start else every.min()
-    last = pd.Timestamp(end) if end else every.max()
-    if len(every) == 0 or every.min() < first or every.max() > last:
-        raise ConfigError(f"{opportunities}: dates must lie in the period the records cover ({first} to {last})")
+    no_dates = pd.Series(dtype="datetime64[ns]")
+    rv_dates = _dates(rv, "date", revenue) if rv is not None and revenue is not None else no_dates
+    every = pd.concat([created, closed.dropna(), rv_dates])
+    if len(every) == 0:
+        raise ConfigError(f"{opportunities}: holds no opportunity")
+    first, last = _day(start, "--from", every.min()), _day(end, "--to", every.max())
+    # An opportunity opened before the period may close in it; everything else happens in it.
+    for path, frame, column, dates in ((opportunities, o, "created", created), (opportunities, o, "closed", closed),
+                                       (revenue, rv, "date", rv_dates)):
+        outside = ((dates > last) | ((dates < first) & (column != "created"))).to_numpy()
+        if outside.any():
+            assert frame is not None
+            row = int(np.flatnonzero(outside)[0])
+            raise ConfigError(f"{path}: row {row + 2}, {column} = {frame[column].iloc[row]!r}: must lie in the "
+                              f"period the records cover, {first.date()} to {last.date()} (--from, --to)")
 
     def weeks(d: pd.Series) -> np.ndarray:
         return ((d - first).dt.days // 7).to_numpy(np.int64)
@@ -159,3 +187,13 @@ def read_csv(opportunities: Path, revenue: Path | None = None, start: str | None
                                 "event": _labels(rv, "event", REVENUE_EVENTS, revenue)})
         changes = changes.sort_values("week", kind="stable").reset_index(drop=True)
     return Records(opps, changes, int((last - first).days // 7) + 1)
+
+
+def _day(text: str | None, option: str, default: pd.Timestamp) -> pd.Timestamp:
+    """A period's first or last day: ``text`` (YYYY-MM-DD) or, if none, ``default``."""
+    if not text:
+        return default
+    day = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    if pd.isna(day):
+        raise ConfigError(f"{option} {text}: must be a date YYYY-MM-DD")
+    return pd.Timestamp(day)

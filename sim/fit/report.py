@@ -26,8 +26,8 @@ from sim.outputs.report import PAGE_CSS
 REPORT_FILE = "report.html"
 
 
-def _number(value: float, unit: str) -> str:
-    if not math.isfinite(value):
+def _number(value: float | None, unit: str) -> str:
+    if value is None or not math.isfinite(value):
         return "n/a"
     if unit.startswith("USD"):
         return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value / 1e3:,.1f}K"
@@ -123,10 +123,12 @@ def fit_report_html(info: dict[str, Any], posterior: pd.DataFrame, predicted: pd
         unit = STATISTICS[name].unit
         lo, hi = t["interval_90"]
         cls = "" if t["reproduced"] else " class='flag'"
+        z = "n/a" if t["z"] is None else f"{t['z']:+.1f}"
         out.append(f"<tr><td><code>{e(name)}</code></td><td class='num'>{_number(t['value'], unit)}</td>"
                    f"<td class='num'>{_number(t['se'], unit)}</td><td class='num'>{_number(t['median'], unit)}</td>"
                    f"<td class='num'>{_number(lo, unit)} to {_number(hi, unit)}</td>"
-                   f"<td class='num'{cls}>{t['z']:+.1f}</td><td>{e(STATISTICS[name].doc)}</td></tr>")
+                   f"<td class='num'{cls}>{z}</td>"
+                   f"<td>{e(STATISTICS[name].doc)}</td></tr>")
     out += ["</table><h2>The fitted parameters</h2>",
             "<table><tr><th>parameter</th><th>prior</th><th>median</th><th>90% interval</th>"
             "<th>share of prior</th></tr>"]

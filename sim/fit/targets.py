@@ -92,7 +92,8 @@ STATISTICS: dict[str, Statistic] = {
     "new_logos_per_year": Statistic("accounts/year", "new-logo opportunities won per 52 weeks",
                                     lambda r: len(_won(r)) * 52.0 / r.weeks),
     "pipeline_per_quarter_usd": Statistic("USD/quarter", "amount of new-logo opportunities opened per 13 weeks",
-                                          lambda r: float(r.opportunities.amount_usd.sum()) * 13.0 / r.weeks),
+                                          lambda r: float(r.opportunities.amount_usd[r.opportunities.created_week >= 0]
+                                                          .sum()) * 13.0 / r.weeks),
     "nrr": Statistic("ratio", "net revenue retention of the customers at the start of the last 52 weeks",
                      _retained("nrr"), needs_revenue=True),
     "grr": Statistic("ratio", "gross revenue retention of the same customers (expansion excluded)",
@@ -108,16 +109,17 @@ def statistics(records: Records, names: list[str] | None = None) -> dict[str, fl
 
 
 def bootstrap(records: Records, n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """Every statistic over ``n`` bootstrap resamples (one row each): the opportunities drawn with
-    replacement, and the retention cohort's customers drawn with replacement."""
+    """Every statistic over ``n`` Poisson bootstrap resamples (one row each): each opportunity, and
+    each customer of the retention cohort, appears a Poisson(1) number of times, so counts and
+    rates (new logos a year, pipeline a quarter) vary as the records' own counts would."""
     rng = np.random.default_rng(seed)
     o = records.opportunities
     deals = [name for name, st in STATISTICS.items() if not st.needs_revenue]
     start, end = _retention(records)
     rows = []
     for _ in range(n):
-        resampled = Records(o.iloc[rng.integers(0, len(o), len(o))], None, records.weeks)
-        cohort = rng.integers(0, len(start), len(start))
+        resampled = Records(o.iloc[np.repeat(np.arange(len(o)), rng.poisson(1.0, len(o)))], None, records.weeks)
+        cohort = np.repeat(np.arange(len(start)), rng.poisson(1.0, len(start)))
         rows.append(statistics(resampled, deals) | retention(start[cohort], end[cohort]))
     return pd.DataFrame(rows)
 

@@ -80,20 +80,29 @@ def paired_differences(runs: pd.DataFrame, metrics: list[str], baseline: str) ->
 
 
 def uncertainty_split(values: pd.DataFrame) -> dict[str, float]:
-    """Variance of an outcome over worlds drawn from a posterior (``sweep.point``) and replications,
-    split by one-way analysis of variance: run noise is the mean variance within a point (over its
-    replications), parameter uncertainty the variance of the points' means less the run noise they
-    still carry (``var(means) - within / R``, at least 0). ``values``: columns point, replication, value."""
-    v = values.dropna()
-    by_point = v.groupby("point")["value"]
-    reps = by_point.count()
-    if len(reps) < 2 or reps.min() < 2:
-        return {"mean": float(v["value"].mean()), "sd": math.nan, "parameter_share": math.nan}
-    within = float(by_point.var(ddof=1).mean())
-    between = max(float(by_point.mean().var(ddof=1)) - within / float(reps.mean()), 0.0)
-    total = within + between
-    return {"mean": float(v["value"].mean()), "sd": math.sqrt(total),
-            "parameter_share": between / total if total > 0 else math.nan}
+    """Variance of an outcome over worlds drawn from a posterior (``point``) and replications, split
+    by a two-way analysis of variance (world x replication, one run per cell).
+
+    A sweep gives replication ``r`` of every world the same random streams (common random numbers),
+    so chance has a part shared across worlds (the replication's) and a part of each run: both are
+    run noise. Parameter uncertainty is the worlds' variance, ``(MS_world - MS_error) / R``, at least
+    0. ``values``: columns point, replication, value; worlds missing a replication are left out.
+    """
+    table = values.pivot_table(index="point", columns="replication", values="value", aggfunc="mean").dropna()
+    y = table.to_numpy(dtype=float)
+    n_points, n_reps = y.shape if y.ndim == 2 else (0, 0)
+    mean = float(values["value"].mean())
+    if n_points < 2 or n_reps < 2:
+        return {"mean": mean, "sd": math.nan, "parameter_share": math.nan}
+    grand = y.mean()
+    world, replication = y.mean(axis=1), y.mean(axis=0)
+    ms_world = n_reps * ((world - grand) ** 2).sum() / (n_points - 1)
+    ms_rep = n_points * ((replication - grand) ** 2).sum() / (n_reps - 1)
+    ms_error = ((y - world[:, None] - replication[None, :] + grand) ** 2).sum() / ((n_points - 1) * (n_reps - 1))
+    parameter = max((ms_world - ms_error) / n_reps, 0.0)
+    noise = ms_error + max((ms_rep - ms_error) / n_points, 0.0)
+    total = parameter + noise
+    return {"mean": mean, "sd": math.sqrt(total), "parameter_share": parameter / total if total > 0 else math.nan}
 
 
 def design_outcomes(runs: pd.DataFrame, design: Design, metric: str) -> np.ndarray:

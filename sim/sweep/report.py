@@ -119,9 +119,9 @@ def uncertainty_section(runs: pd.DataFrame, manifest: dict, baseline: str) -> li
     lines = ["## Parameter uncertainty and run noise", "",
              f"{len(manifest.get('points', []))} worlds drawn from the fit's posterior, {manifest.get('replications')} "
              "replications each. Spread is the standard deviation over worlds and replications; the share from "
-             "parameters is what the calibration's uncertainty contributes (one-way analysis of variance over "
-             "worlds), the rest is run noise. More replications narrow run noise; only better targets narrow "
-             "the parameter part.", "",
+             "parameters is what the calibration's uncertainty contributes (two-way analysis of variance over "
+             "worlds and replications, which share their random draws), the rest is run noise. More "
+             "replications narrow run noise; only better targets narrow the parameter part.", "",
              "| strategy | metric | mean | spread (sd) | share from parameters | share from run noise |",
              "|---|---|---|---|---|---|"]
 
