@@ -45,8 +45,9 @@ def read_posterior(path: str) -> pd.DataFrame:
         raise ValueError(f"sweep.posterior = {path!r}: no posterior to read ({type(exc).__name__}); give the "
                          "folder abx-sim-fit wrote or its posterior.parquet") from None
     w = df.get("weight")
-    if w is None or len(df.columns) < 2 or not np.isfinite(df.to_numpy(float)).all() or (w < 0).any() \
-            or not w.sum() > 0:
+    numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes)
+    if w is None or len(df.columns) < 2 or not numeric or not np.isfinite(df.to_numpy(float)).all() \
+            or (w < 0).any() or not w.sum() > 0:
         raise ValueError(f"sweep.posterior = {path!r}: must hold finite parameter columns and weights >= 0")
     return df
 
