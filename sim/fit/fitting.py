@@ -30,8 +30,9 @@ from sim.fit import abc, checks
 from sim.fit.report import write_fit_report
 from sim.fit.targets import Targets
 from sim.outputs.files import atomic_write, write_json
+from sim.sweep import designs
+from sim.sweep.designs import POSTERIOR_FILE
 
-POSTERIOR_FILE = "posterior.parquet"
 PREDICTIVE_FILE = "predictive.parquet"
 FITTED_FILE = Path("market") / "fitted.yaml"
 FIT_FILE = "fit.json"
@@ -126,7 +127,7 @@ def write_fitted(path: Path, base: DictConfig, centre: dict[str, float]) -> None
 
 def read_posterior(folder: Path) -> pd.DataFrame:
     """A fit's posterior: one row per particle, the parameters and ``weight`` (adding up to 1)."""
-    return pd.read_parquet(folder / POSTERIOR_FILE)
+    return designs.read_posterior(str(folder))
 
 
 def read_info(folder: Path) -> dict[str, Any]:

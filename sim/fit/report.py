@@ -21,19 +21,15 @@ from matplotlib.figure import Figure
 from sim.fit.targets import STATISTICS
 from sim.outputs.files import atomic_write
 from sim.outputs.plots import OKABE_ITO, styled
-from sim.outputs.report import PAGE_CSS
+from sim.outputs.report import PAGE_CSS, format_value
 
 REPORT_FILE = "report.html"
 
 
 def _number(value: float | None, unit: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if unit.startswith("USD"):
-        return f"${value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"${value / 1e3:,.1f}K"
-    if unit == "share" or unit == "ratio":
-        return f"{100 * value:.1f}%"
-    return f"{value:,.3g}"
+    """A target's value in the run report's formats (:func:`sim.outputs.report.format_value`)."""
+    kind = "usd" if unit.startswith("USD") else {"share": "pct", "ratio": "pct", "weeks": "weeks"}.get(unit, "num")
+    return format_value(math.nan if value is None else value, kind)
 
 
 def _png(fig: Figure) -> str:

@@ -5,10 +5,10 @@ Each case draws true values from the middle half of each prior, simulates "a com
 (``abx-sim-fit targets RUN``), fits, and records whether each true value lies in its 90% posterior
 interval. Over many cases about 90% of them should (the interval's nominal coverage)::
 
-    python -m sim.studies.recovery --cases 6 --accounts 500 --weeks 104 --population 40 --generations 4
+    python -m sim.studies.recovery --cases 6 --accounts 500 --weeks 130 --population 40 --generations 4
 
 prints one row per case and parameter and the coverage, with the fit times (measured: 23 of 24
-true values in their 90% intervals, 101 s and 820 runs a fit). The fit benchmark is one case at the
+true values in their 90% intervals, 945 runs a fit). The fit benchmark is one case at the
 size a company would fit, with the command's defaults (4 parameters, 6 targets, 2,000 accounts)::
 
     python -m sim.studies.recovery --cases 1 --accounts 2000 --population 200 --generations 8

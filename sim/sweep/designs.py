@@ -30,10 +30,14 @@ class Design:
         return {"num_vars": len(self.names), "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
 
 
+#: The file of a fit's posterior in its folder (written by sim.fit.fitting): one row per particle.
+POSTERIOR_FILE = "posterior.parquet"
+
+
 def posterior_file(path: str) -> Path:
     """The ``posterior.parquet`` a ``sweep.posterior`` names (a fit's folder, or the file itself)."""
     p = Path(path)
-    return p / "posterior.parquet" if p.is_dir() else p
+    return p / POSTERIOR_FILE if p.is_dir() else p
 
 
 def read_posterior(path: str) -> pd.DataFrame:
