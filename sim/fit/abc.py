@@ -16,6 +16,7 @@ Resumable: the generations are stored in ``fit.db`` (SQLite) as they finish.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -28,10 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from omegaconf import OmegaConf
 
 from sim.api import checked, compose_config, simulate
-from sim.core.config import field_metadata
+from sim.core.config import Config, field_metadata
 from sim.core.params import ConfigError
 from sim.fit.records import WARMUP_WEEKS, from_results
 from sim.fit.targets import Targets, statistics
@@ -127,19 +127,27 @@ class Simulator:
         # The records start after a warm-up, as a company's do (sim.fit.records.WARMUP_WEEKS).
         overrides = [*given_overrides(targets.given), f"horizon_weeks={WARMUP_WEEKS + targets.weeks}",
                      "output.story_accounts=0"]
-        self.base = compose_config(overrides)
-        checked(self.base)
+        # Composed and validated once: a run changes only the fitted values (and is checked again as a
+        # typed Config, ~1 ms, where composing and validating text costs ~0.07 s, a tenth of a run).
+        self.base = checked(compose_config(overrides))
         self.keys = [p.key for p in priors]
         self.names = list(targets.targets)
         self.seed = seed
 
     def __call__(self, theta: dict[str, float], seed: int | None = None) -> dict[str, float]:
         """The targets' figures of one run at ``theta`` (with the fit's seed unless ``seed`` is given)."""
-        cfg = self.base.copy()
-        for key in self.keys:
-            OmegaConf.update(cfg, key, float(theta[key]))
+        cfg = with_values(self.base, {key: float(theta[key]) for key in self.keys})
         cfg.seed = self.seed if seed is None else seed
         return statistics(from_results(simulate(checked(cfg))), self.names)
+
+
+def with_values(cfg: Config, values: dict[str, float]) -> Config:
+    """A copy of ``cfg`` with the dotted keys of ``values`` set (checked again when it is run)."""
+    cfg = copy.deepcopy(cfg)
+    for key, value in values.items():
+        *path, leaf = key.split(".")
+        setattr(functools.reduce(getattr, path, cfg), leaf, value)
+    return cfg
 
 
 def run_noise(sim: Simulator, priors: list[Prior], pool_map: Callable = map) -> np.ndarray:

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from tqdm import tqdm
 
+from sim.core.config import Config
 from sim.fit import abc, checks
 from sim.fit.report import write_fit_report
 from sim.fit.targets import Targets
@@ -109,15 +110,13 @@ def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) 
     return info
 
 
-def write_fitted(path: Path, base: DictConfig, centre: dict[str, float]) -> None:
-    """A market preset (market and vendor, resolved) of the world the fit simulated, with the fitted
-    parameters at ``centre``: self-contained, whatever preset and given values it started from."""
-    cfg = base.copy()
-    for key, value in centre.items():
-        OmegaConf.update(cfg, key, float(f"{value:.4g}"))
+def write_fitted(path: Path, base: Config, centre: dict[str, float]) -> None:
+    """A market preset (market and vendor) of the world the fit simulated, with the fitted parameters
+    at ``centre``: self-contained, whatever preset and given values it started from."""
+    cfg = abc.with_values(base, {key: float(f"{value:.4g}") for key, value in centre.items()})
     cfg.market.name = "fitted"
-    tree = {"market": OmegaConf.to_container(cfg.market, resolve=True),
-            "vendor": OmegaConf.to_container(cfg.vendor, resolve=True)}
+    tree = {"market": OmegaConf.to_container(OmegaConf.structured(cfg.market)),
+            "vendor": OmegaConf.to_container(OmegaConf.structured(cfg.vendor))}
     head = ("# @package _global_\n"
             "# A market fitted by abx-sim-fit: the world the fit simulated, at the posterior medians of\n"
             f"# {', '.join(centre)}.\n# Run it with: abx-sim --config-dir {path.parent.parent} market=fitted\n")
