@@ -310,6 +310,37 @@ def checked(cfg: DictConfig | Config) -> Config:
     return config
 
 
+@dataclass(frozen=True)
+class Preset:
+    """The presets a config starts from (its market and strategy), composed alone: at the config's
+    market size, since team sizes and budget scale with it, and with the size the preset declares."""
+
+    config: Config
+    n_accounts: int
+
+
+def preset_of(config: Config, extra_dirs: Sequence[Path] = ()) -> Preset:
+    """The :class:`Preset` of ``config``: what a report says its settings changed from. Raises
+    :class:`ConfigError` if the presets named in it do not compose (a name set by hand)."""
+    raw = compose_config([f"market={config.market.name}", f"strategy={config.strategy.name}"], extra_dirs=extra_dirs)
+    declared = int(raw.market.n_accounts)
+    raw.market.n_accounts = config.market.n_accounts  # the sized values (team sizes, budget) follow
+    return Preset(checked(raw), declared)
+
+
+def with_strategy(config: Config, name: str) -> Config:
+    """``config`` with its strategy replaced by the strategy preset ``name`` as the preset declares
+    it: the same world (market, vendor, seed, length), another strategy; what ``output.compare``
+    runs beside a run. Raises :class:`ConfigError` naming ``output.compare`` for an unknown preset."""
+    try:
+        strategy = checked(compose_config([f"strategy={name}", f"market.n_accounts={config.market.n_accounts}"]))
+    except ConfigError as exc:
+        raise ConfigError(f"output.compare = {name!r}: {exc}") from None
+    baseline = dataclasses.replace(config, strategy=strategy.strategy,
+                                   output=dataclasses.replace(config.output, compare="", report=False))
+    return checked(baseline)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """The project's command-line parser: a mistake gets one line (``prog: error: ...``, the usage
     left to ``--help``) and exit status 2, as every abx-sim command does."""

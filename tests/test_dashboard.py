@@ -9,7 +9,6 @@ that an account's committee and story show, and saves a screenshot to ``$ABX_ART
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, need_chromium
 
 from sim.apps.dashboard import (
     LEVERS,
@@ -35,12 +35,6 @@ from sim.apps.dashboard import (
     settings_in_force,
 )
 from sim.core.params import ConfigError
-
-CHROMIUM = os.environ.get("ABX_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("ABX_ARTIFACTS", "test-artifacts"))
-# Flags for a headless Chromium on a machine with no network beyond localhost.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 
 def test_the_controls_start_at_the_model_defaults_so_the_first_model_is_the_reset_one():
@@ -117,10 +111,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must install Chromium for the browser test (not found at {CHROMIUM})")
-        pytest.skip(f"no Chromium at {CHROMIUM} (set ABX_CHROMIUM)")
+    need_chromium()
     port = _free_port()
     exe = shutil.which("abx-sim-dashboard") or str(Path(sys.executable).with_name("abx-sim-dashboard"))
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
@@ -156,7 +147,7 @@ def test_the_dashboard_in_a_browser_slider_reset_step_plots_and_an_account(dashb
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1500, "height": 1900})
         page.goto(dashboard_url, wait_until="domcontentloaded")
         page.get_by_text("Week 0 of 156").wait_for(timeout=60_000)

@@ -26,7 +26,7 @@ def test_run_figures_use_the_palette_have_titles_and_units_and_leave_global_sett
     before = dict(plt.rcParams)
     res = abx_run
     figures = [funnel_figure(res.timeseries), arr_bridge_figure(res.summary, res.timeseries),
-               pipeline_by_tier_figure(res.accounts)]
+               pipeline_by_tier_figure(res.opportunities, res.accounts, res.summary)]
     for fig in figures:
         ax = fig.axes[0]
         assert ax.get_title() and ax.get_ylabel()
@@ -82,7 +82,8 @@ def test_the_helper_draws_a_figure_again_if_its_forked_copy_failed(abx_run, tmp_
     here.mkdir()
     there.mkdir()
     expected = save_figures(abx_run, here)
-    tables = {"summary": abx_run.summary, "timeseries": abx_run.timeseries, "accounts": abx_run.accounts}
+    tables = {"summary": abx_run.summary, "timeseries": abx_run.timeseries, "accounts": abx_run.accounts,
+              "opportunities": abx_run.opportunities}
     helper, draw = os.getpid(), plots.draw_figures
 
     def fails_in_the_copy(**kwargs):

@@ -30,24 +30,26 @@ from hydra.core.utils import configure_log, run_job
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
-from sim.api import checked, config_dir, register_schema, simulate
+from sim.api import Preset, checked, config_dir, preset_of, register_schema, simulate, with_strategy
 from sim.apps.preflight import JOB_NAME, Composed, fail, parse_command_line, preflight, printing, single_run
 from sim.core import guard
 from sim.core.config import Config
 from sim.core.params import ConfigError
 from sim.outputs import figure_worker
+from sim.outputs.compare import comparison_table, differences, verdict
 from sim.outputs.figure_worker import FigureWorker
 from sim.outputs.report import REPORT_FILE, run_title, summary_table
 from sim.outputs.run import finish, write_results
 from sim.sweep.job import sweep_job
 
 
-def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | None = None) -> dict[str, str] | None:
+def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | None = None,
+        baseline: Config | None = None) -> dict[str, str] | None:
     """One Hydra job: a single run (report on screen) or one run of a sweep (catalog row).
 
     ``config`` is ``cfg`` validated already (by the pre-flight), or ``None`` to validate it here;
     ``worker``, a helper process to draw a single run's figures (the caller stops it), or ``None``
-    to draw them here.
+    to draw them here; ``baseline``, the config of ``output.compare`` (made here if ``None``).
     """
     hc = HydraConfig.get()
     if hc.mode == RunMode.MULTIRUN:
@@ -58,17 +60,35 @@ def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | No
             config = checked(cfg)
         except ConfigError as exc:
             fail(str(exc))
+    if baseline is None and config.output.compare:
+        try:
+            baseline = with_strategy(config, config.output.compare)
+        except ConfigError as exc:
+            fail(str(exc))
     out = Path(hc.runtime.output_dir)
     start = time.perf_counter()
-    res = simulate(config, progress=config.output.progress and sys.stderr.isatty())
+    show = config.output.progress and sys.stderr.isatty()
+    res = simulate(config, progress=show)
     elapsed = time.perf_counter() - start
+    base = simulate(baseline, progress=show) if baseline is not None else None
+    preset: Preset | str | None = None
+    if config.output.report:
+        try:  # what the run changed from its presets (a market from --config-dir is found there)
+            preset = preset_of(config, [Path(s.path.removeprefix("file://")) for s in hc.runtime.config_sources
+                                        if s.provider == "command-line"])
+        except ConfigError as exc:
+            preset = str(exc)
     try:
         write_results(res, out, figures=config.output.figures, tables=config.output.tables,
-                      report=config.output.report, worker=worker)
+                      report=config.output.report, worker=worker, preset=preset, baseline=base)
         finish(out, res.summary)
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
     print(summary_table(res.summary, f"{run_title(res)} ({elapsed:.1f} s)"))
+    if base is not None:
+        diffs = differences(res.summary, base.summary)
+        print("\n" + comparison_table(diffs, config.strategy.name, base.config.strategy.name))
+        print("\n" + verdict(diffs, config.strategy.name, base.config.strategy.name))
     print(f"\nOutputs: {out.resolve()}")
     if config.output.report:
         print(f"Report:  {(out / REPORT_FILE).resolve()} (open in a browser)")
@@ -98,7 +118,8 @@ def run_composed(composed: Composed, worker: FigureWorker | None = None) -> None
 
     def launch() -> None:
         context.callbacks.on_run_start(config=cfg, config_name=name)
-        ret = run_job(task_function=partial(job, config=composed.config, worker=worker), config=cfg,
+        ret = run_job(task_function=partial(job, config=composed.config, worker=worker, baseline=composed.baseline),
+                      config=cfg,
                       job_dir_key="hydra.run.dir", job_subdir_key=None, hydra_context=context)
         context.callbacks.on_run_end(config=cfg, config_name=name, job_return=ret)
         _ = ret.return_value  # raises the job's exception, for run_and_report to show as Hydra does

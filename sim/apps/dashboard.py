@@ -32,8 +32,8 @@ from sim.core.model import ABXModel
 from sim.core.params import ConfigError
 from sim.core.policies import FAMILIES
 from sim.core.validate import validate
+from sim.outputs.formats import format_value
 from sim.outputs.plots import OKABE_ITO, STAGE_COLORS, STYLE
-from sim.outputs.report import format_value
 
 PRESET = "(the preset's own)"
 #: Policy families the dashboard offers a selector for (the others come from the strategy preset).

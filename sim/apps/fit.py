@@ -110,6 +110,8 @@ def fit_command(args: Any) -> None:
 
 def parser() -> ArgumentParser:
     """The command line of ``abx-sim-fit``."""
+    from sim.fit.fitting import Settings  # its defaults are the command's
+
     p = ArgumentParser(prog="abx-sim-fit", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     e = sub.add_parser("export", help="a run's records as a CRM export (CSV)")
@@ -130,8 +132,10 @@ def parser() -> ArgumentParser:
     f.add_argument("--out", required=True, help="folder for the posterior, the fitted market and fit.db (resumable)")
     f.add_argument("--param", action="append", default=[],
                    help="a parameter to fit, KEY or KEY=LO:HI (repeatable; default: the four of sim.fit.abc)")
-    f.add_argument("--population", type=int, default=200, help="particles per generation")
-    f.add_argument("--generations", type=int, default=8, help="generations (the last is exact)")
+    f.add_argument("--population", type=int, default=Settings.population,
+                   help="particles per generation (default: %(default)s)")
+    f.add_argument("--generations", type=int, default=Settings.generations,
+                   help="generations; the last is exact (default: %(default)s)")
     f.add_argument("--seed", type=int, default=0, help="seed of the fit and of the simulated world")
     f.add_argument("--workers", type=int, default=2, help="worker processes")
     return p

@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, read_write
 
-from sim.api import checked, compose_config, config_dir, read_overrides, sweep_values
+from sim.api import checked, compose_config, config_dir, read_overrides, sweep_values, with_strategy
 from sim.core.config import Config
 from sim.core.memory import available_bytes, needed_bytes
 from sim.core.params import ConfigError
@@ -80,6 +80,7 @@ class Composed:
 
     cfg: DictConfig
     config: Config
+    baseline: Config | None = None  # the config ``output.compare`` runs beside it
 
 
 def preflight(opts: argparse.Namespace) -> Composed | None:
@@ -123,12 +124,18 @@ def preflight(opts: argparse.Namespace) -> Composed | None:
         compose([*fixed, *(values[0] for values in swept.values())])
     elif not opts.multirun:
         cfg, config = compose(fixed)
+        baseline = None
+        if config.output.compare:  # an unknown preset is refused before the run folder exists
+            try:
+                baseline = with_strategy(config, config.output.compare)
+            except ConfigError as exc:
+                fail(str(exc))
         check_writable(cfg, "hydra.run.dir")
         if not extra and cfg.hydra.mode is None:
             with read_write(cfg.hydra):  # what Hydra's main adds for a run (hydra._internal.utils._run_app)
                 cfg.hydra.mode = RunMode.RUN
                 cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
-            return Composed(cfg, config)
+            return Composed(cfg, config, baseline)
     else:
         check_sweep(fixed, swept, compose)
     return None
@@ -142,6 +149,9 @@ def check_sweep(fixed: list[str], swept: dict[str, list[str]],
     first = [values[0] for values in swept.values()]
     composed = [compose([*fixed, *first])]
     cfg = composed[0][0]
+    if composed[0][1].output.compare:
+        fail(f"output.compare = {composed[0][1].output.compare}: for a single run; a sweep compares strategies by "
+             "sweeping them (strategy=abx,abm), paired by seed in its report")
     check_writable(cfg, "hydra.sweep.dir")
     if cfg.hydra.sweeper.get("params"):
         fail("hydra.sweeper.params: not supported; sweep values on the command line (key=a,b) or sample them "

@@ -313,6 +313,9 @@ class OutputConfig:
     tables: bool = param(True, unit="flag", doc="write timeseries, accounts and story Parquet tables per run")
     report: bool = param(True, unit="flag", doc="write report.html (summary, figures, diagnostics, stories; "
                                                 "opens in any browser) for single runs")
+    compare: str = param("", unit="", doc="a strategy preset run beside this one on the same world (same seed, "
+                                          "accounts and buyers), e.g. abm: the report and the printed summary set "
+                                          "the two side by side (single runs)")
     progress: bool = param(True, unit="flag", doc="show a progress bar when run in a terminal")
     story_accounts: int = param(5, lo=0, hi=10_000, unit="accounts",
                                 doc="accounts whose week-by-week story is recorded (the first ones "

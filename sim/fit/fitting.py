@@ -44,7 +44,7 @@ class Settings:
     """How to fit: priors, particles per generation, generations, seed, worker processes."""
 
     priors: list[abc.Prior]
-    population: int = 200
+    population: int = 100
     generations: int = 8
     seed: int = 0
     workers: int = 2

@@ -105,7 +105,8 @@ class FigureWorker(Helper):
 
     def draw(self, res: Results, folder: Path) -> None:
         """Send the run's tables; the helper starts drawing into ``folder`` as soon as it is ready."""
-        self._request = (folder, {"summary": res.summary, "timeseries": res.timeseries, "accounts": res.accounts})
+        self._request = (folder, {"summary": res.summary, "timeseries": res.timeseries, "accounts": res.accounts,
+                                  "opportunities": res.opportunities})
         if self._proc is not None:
             # Sent from a thread: the pipe takes 64 KB, and a helper still importing after a short
             # run would hold the caller until it reads, instead of letting it write its tables.
@@ -182,7 +183,8 @@ def draw_in_two(folder: Path, tables: dict[str, Any]) -> list[Path]:
     (forked: matplotlib warm already) draws :data:`FORKED` on the core that ``abx-sim``, waiting
     for the figures, leaves idle. If the copy fails, the helper draws its figure again (raising
     the error, if any, as its own); without ``os.fork`` (Windows) it draws them all."""
-    from sim.outputs.plots import FIGURES, draw_figures
+    from sim.outputs.formats import FIGURES
+    from sim.outputs.plots import draw_figures
 
     if not hasattr(os, "fork"):
         return draw_figures(folder=folder, **tables)
@@ -204,7 +206,7 @@ def draw_in_two(folder: Path, tables: dict[str, Any]) -> list[Path]:
         copy_failed = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0
     if copy_failed:
         draw_figures(folder=folder, names=FORKED, **tables)
-    return sorted([*drawn, *(folder / name for name in FORKED)], key=lambda path: FIGURES.index(path.name))
+    return sorted([*drawn, *(folder / name for name in FORKED)], key=lambda path: list(FIGURES).index(path.name))
 
 
 def _serve() -> None:

@@ -28,6 +28,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.core.config import TIERS
 from sim.core.metrics import SUMMARY
 from sim.outputs.files import atomic_write
+from sim.outputs.formats import FIGURES, format_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -38,8 +39,6 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 #: Funnel stages in order, and the colour each has in every figure and in the dashboard.
 STAGE_COLORS = {"target": "#BBBBBB", "aware": OKABE_ITO[5], "engaged": OKABE_ITO[0], "mqa": OKABE_ITO[4],
                 "opportunity": OKABE_ITO[1], "onboarding": OKABE_ITO[2], "customer": OKABE_ITO[7]}
-#: The files of a run's figures (:func:`draw_figures`).
-FIGURES = ("funnel.png", "arr_bridge.png", "pipeline_by_tier.png")
 #: matplotlib settings shared by every figure (see :func:`styled`).
 STYLE: dict[str, Any] = {
     "axes.prop_cycle": cycler(color=OKABE_ITO),
@@ -66,8 +65,9 @@ def use_style() -> None:
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (atomically), close it and return the path."""
-    atomic_write(path, partial(fig.savefig, format="png"))
+    """Write ``fig`` as a PNG at ``path`` (atomically) at the style's resolution, close it and return the path."""
+    # The style applies while a figure is drawn (:func:`styled`); saving happens after, so its dpi is passed here.
+    atomic_write(path, partial(fig.savefig, format="png", dpi=STYLE["savefig.dpi"]))
     plt.close(fig)
     return path
 
@@ -100,38 +100,72 @@ def funnel_figure(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+#: The ARR bridge's steps and their colours: levels in blue, gains in green, losses in two reds.
+BRIDGE_COLORS = {"start": OKABE_ITO[0], "new logos": OKABE_ITO[2], "expansion": OKABE_ITO[5],
+                 "contraction": OKABE_ITO[1], "churn": OKABE_ITO[3], "end": OKABE_ITO[0]}
+
+
+def arr_bridge(summary: dict[str, float], ts: pd.DataFrame) -> pd.Series:
+    """The ARR bridge over the run (USD/year): start, new logos, expansion, -contraction, -churn and
+    end, where start + the four steps = end (the summary's ARR at start and at end)."""
+    return pd.Series({"start": summary["arr_start_usd"], "new logos": ts.new_arr_usd.sum(),
+                      "expansion": ts.expansion_arr_usd.sum(), "contraction": -ts.contraction_arr_usd.sum(),
+                      "churn": -ts.churn_arr_usd.sum(), "end": summary["arr_end_usd"]})
+
+
+def money_label(value: float) -> str:
+    """A bar's label in millions of USD, signed for a step."""
+    return f"{value / 1e6:+,.2f}M" if value < 0 else f"{value / 1e6:,.2f}M"
+
+
 @styled
 def arr_bridge_figure(summary: dict[str, float], ts: pd.DataFrame) -> Figure:
-    """ARR bridge over the run: start + new + expansion - contraction - churn = end."""
-    steps = [("start", summary["arr_start_usd"]), ("new logos", ts.new_arr_usd.sum()),
-             ("expansion", ts.expansion_arr_usd.sum()), ("contraction", -ts.contraction_arr_usd.sum()),
-             ("churn", -ts.churn_arr_usd.sum())]
+    """ARR bridge over the run: start + new + expansion - contraction - churn = end, each bar labelled."""
+    bridge = arr_bridge(summary, ts)
     fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
     level = 0.0
-    for i, (name, value) in enumerate(steps):
-        bottom = 0.0 if i == 0 else (level if value >= 0 else level + value)
-        color = OKABE_ITO[0] if i == 0 else (OKABE_ITO[2] if value >= 0 else OKABE_ITO[3])
-        ax.bar(name, abs(value) / 1e6, bottom=bottom / 1e6, color=color)
-        level = value if i == 0 else level + value
-    ax.bar("end", summary["arr_end_usd"] / 1e6, color=OKABE_ITO[0])
+    for name, value in bridge.items():
+        if name in ("start", "end"):
+            bottom, height, level = 0.0, value, value
+        else:
+            bottom, height = (level, value) if value >= 0 else (level + value, -value)
+            level += value
+        bar = ax.bar(str(name), height / 1e6, bottom=bottom / 1e6, color=BRIDGE_COLORS[str(name)])
+        ax.bar_label(bar, labels=[money_label(value)], padding=2, fontsize=9)
     ax.set_title("ARR bridge over the run")
     ax.set_ylabel("ARR (million USD/year)")
     ax.grid(False, axis="x")
     return fig
 
 
+def pipeline_by_tier(opportunities: pd.DataFrame, accounts: pd.DataFrame, summary: dict[str, float]) -> pd.DataFrame:
+    """Pipeline created and new-logo ARR won (USD/year), by the account's tier at the end of the run:
+    every new-logo opportunity of the vendor's records, and a row ``expansion`` for the expansion
+    opportunities (the rest of the summary's pipeline created). The pipeline column adds up to
+    ``summary["pipeline_created_usd"]``."""
+    tier = accounts.set_index("account").tier.astype(str)
+    opps = opportunities.assign(tier=opportunities.account.map(tier))
+    new_logo = opps.groupby("tier").amount_usd.sum().reindex(TIERS, fill_value=0.0)
+    won = opps[opps.outcome == "won"].groupby("tier").amount_usd.sum().reindex(TIERS, fill_value=0.0)
+    expansion = max(summary["pipeline_created_usd"] - float(new_logo.sum()), 0.0)
+    rows = pd.DataFrame({"pipeline_usd": new_logo, "won_usd": won})
+    rows.loc["expansion"] = (expansion, 0.0)
+    return rows
+
+
 @styled
-def pipeline_by_tier_figure(accounts: pd.DataFrame) -> Figure:
-    """Latest new-logo opportunity amount and won ARR, by tier."""
-    has_opp = accounts.week_opportunity >= 0
-    pipe = accounts[has_opp].groupby("tier", observed=False).opp_usd.sum().reindex(TIERS, fill_value=0)
-    won = accounts[accounts.outcome == "won"].groupby("tier", observed=False).won_usd.sum().reindex(TIERS, fill_value=0)
-    x = np.arange(len(TIERS))
+def pipeline_by_tier_figure(opportunities: pd.DataFrame, accounts: pd.DataFrame, summary: dict[str, float]) -> Figure:
+    """Pipeline created (every new-logo opportunity by tier, and expansion) and new-logo ARR won, by tier."""
+    rows = pipeline_by_tier(opportunities, accounts, summary)
+    x = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    ax.bar(x - 0.2, pipe / 1e6, 0.4, label="pipeline (latest opportunity)", color=OKABE_ITO[0])
-    ax.bar(x + 0.2, won / 1e6, 0.4, label="won ARR", color=OKABE_ITO[1])
-    ax.set_xticks(x, [t.replace("_", " ") for t in TIERS])
-    ax.set_title("Pipeline and wins by tier (tier at the end of the run)")
+    pipe = ax.bar(x - 0.2, rows.pipeline_usd / 1e6, 0.4, label="pipeline created", color=OKABE_ITO[0])
+    won = ax.bar(x + 0.2, rows.won_usd / 1e6, 0.4, label="new-logo ARR won", color=OKABE_ITO[1])
+    ax.bar_label(pipe, labels=[money_label(v) for v in rows.pipeline_usd], padding=2, fontsize=8)
+    ax.bar_label(won, labels=[money_label(v) if v else "" for v in rows.won_usd], padding=2, fontsize=8)
+    ax.set_xticks(x, [str(t).replace("_", " ") for t in rows.index])
+    total = format_value(float(rows.pipeline_usd.sum()), "usd")
+    ax.set_title(f"Pipeline created ({total} in all) and wins, by tier at the end of the run")
     ax.set_ylabel("million USD/year")
     ax.legend()
     ax.grid(False, axis="x")
@@ -140,16 +174,16 @@ def pipeline_by_tier_figure(accounts: pd.DataFrame) -> Figure:
 
 def save_figures(res: Results, folder: Path) -> list[Path]:
     """Write the run's PNG figures into ``folder`` (atomically) and return their paths."""
-    return draw_figures(res.summary, res.timeseries, res.accounts, folder)
+    return draw_figures(res.summary, res.timeseries, res.accounts, res.opportunities, folder)
 
 
 def draw_figures(summary: dict[str, float], timeseries: pd.DataFrame, accounts: pd.DataFrame,
-                 folder: Path, names: Collection[str] = FIGURES) -> list[Path]:
+                 opportunities: pd.DataFrame, folder: Path, names: Collection[str] = tuple(FIGURES)) -> list[Path]:
     """:func:`save_figures` from the run's tables alone (what :mod:`sim.outputs.figure_worker` receives);
     only the figures ``names`` (of :data:`FIGURES`), in that order."""
     drawers = {
         "funnel.png": lambda: funnel_figure(timeseries),
         "arr_bridge.png": lambda: arr_bridge_figure(summary, timeseries),
-        "pipeline_by_tier.png": lambda: pipeline_by_tier_figure(accounts),
+        "pipeline_by_tier.png": lambda: pipeline_by_tier_figure(opportunities, accounts, summary),
     }
     return [save_figure(drawers[name](), folder / name) for name in FIGURES if name in names]

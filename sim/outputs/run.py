@@ -7,6 +7,7 @@ is written atomically (:mod:`sim.outputs.files`), so a killed run never leaves a
 from __future__ import annotations
 
 import json
+import math
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.core.metrics import undefined_reasons
+from sim.outputs.compare import differences
 from sim.outputs.files import atomic_write, write_json
 from sim.outputs.report import write_report
 
 if TYPE_CHECKING:
-    from sim.api import Results
+    from sim.api import Preset, Results
     from sim.outputs.figure_worker import FigureWorker
 
 SUMMARY_FILE = "summary.json"
@@ -59,11 +61,14 @@ def summary_json(summary: dict[str, float]) -> dict[str, Any]:
 
 
 def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True,
-                  report: bool = False, worker: FigureWorker | None = None) -> list[Path]:
-    """Write a run's tables, figures and (if ``report``) HTML report into ``folder``.
+                  report: bool = False, worker: FigureWorker | None = None, preset: Preset | str | None = None,
+                  baseline: Results | None = None) -> list[Path]:
+    """Write a run's tables, figures and (if ``report``) HTML report into ``folder``; with a
+    ``baseline`` run (another strategy on the same world), ``comparison.json`` too.
 
     A ``worker`` (:mod:`sim.outputs.figure_worker`, started before the run) draws the figures while
-    the tables are written; without one they are drawn here, after the tables. Not the summary: see
+    the tables are written; without one they are drawn here, after the tables. ``preset`` and
+    ``baseline`` are the report's (:func:`sim.outputs.report.report_html`). Not the summary: see
     :func:`finish`.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,6 +89,26 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
         from sim.outputs.plots import save_figures  # matplotlib: 0.3 s to import, only when drawing here
 
         pngs = save_figures(res, folder)
+    if baseline is not None:
+        written.append(write_comparison(res, baseline, folder))
     if report:
-        written.append(write_report(res, folder, pngs))
+        written.append(write_report(res, folder, pngs, preset, baseline))
     return written + pngs
+
+
+COMPARISON_FILE = "comparison.json"
+
+
+def write_comparison(res: Results, baseline: Results, folder: Path) -> Path:
+    """``comparison.json``: every summary metric of the run and of the baseline, and their difference."""
+    diffs = differences(res.summary, baseline.summary)
+    data = {"strategy": res.config.strategy.name, "baseline": baseline.config.strategy.name,
+            "metrics": {d.key: {"run": _number(d.value), "baseline": _number(d.baseline),
+                                "difference": _number(d.delta), "verdict": d.verdict} for d in diffs}}
+    path = folder / COMPARISON_FILE
+    write_json(path, data)
+    return path
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else value
