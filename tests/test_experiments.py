@@ -24,16 +24,18 @@ def test_there_are_the_eight_experiments_the_project_promises():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", names())
 def test_every_experiment_runs_at_small_size_and_writes_its_figures_and_tables(name, tmp_path):
-    proc = subprocess.run([CLI, name, "--small", "--out", str(tmp_path)], capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run([CLI, name, "--small", "--out", str(tmp_path), "--export", "xlsx"], capture_output=True,
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     exp = Experiment.load(name)
     text = (tmp_path / "results.md").read_text()
+    workbook = pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
     for a in exp.analyses:
         assert (tmp_path / f"{a.name}.png").stat().st_size > 10_000
         table = pd.read_csv(tmp_path / f"{a.name}.csv")
         assert len(table) >= 2 and (table.n >= exp.small.get("replications", 2)).all()
         assert f"![{a.name}]({a.name}.png)" in text
+        assert workbook[a.name[:31]].shape == table.shape
 
 
 def test_the_committed_index_is_generated_from_the_experiments_and_their_results():

@@ -4,12 +4,14 @@ definitions in the page, figures that agree with the tables, and the page in a r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, SMALL_TIERS, need_chromium
 from markupsafe import escape
@@ -156,3 +158,20 @@ def test_the_report_in_a_browser_shows_its_figures_whole_and_fits_the_window(tmp
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         browser.close()
     assert np.asarray(Image.open(ARTIFACTS / "report.png")).std() > 10  # a page, not a blank
+
+
+def test_a_sweep_report_reads_as_people_read_and_explains_a_missing_interval(tmp_path):
+    folder = tmp_path / "sweep"
+    proc = subprocess.run([ABX_SIM, "-m", "strategy=abx,abm", *SMALL, "horizon_weeks=20",
+                           "output.reports_in_sweeps=true", "output.export=[csv,xlsx]", f"hydra.sweep.dir={folder}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    markdown, page = (folder / "report.md").read_text(), (folder / "report.html").read_text()
+    for text in (markdown, page):
+        assert "pipeline created (USD/year)" in text and "win rate" in text and " pp" in text
+        assert "pipeline_created_usd" not in text and "An interval needs at least two finished runs" in text
+    assert re.search(r"\| pipeline created \(USD/year\) \| \$[\d.]+[KM] \| \$[\d.]+[KM] \|", markdown)
+    assert page.count('src="data:image/png;base64,') == 1 and "<table>" in page and "http" not in page
+    assert len(pd.read_csv(folder / "catalog.csv")) == 2 == len(pd.read_excel(folder / "catalog.xlsx"))
+    for job in ("0_abx", "1_abm"):  # every run of the sweep has its own report, as asked
+        assert "What this run changed" in (folder / job / "report.html").read_text()

@@ -36,6 +36,8 @@ class Channel(IntEnum):
 CHANNELS = tuple(c.name.lower() for c in Channel)
 TIERS = ("untargeted", "one_to_many", "one_to_few", "one_to_one")
 DESIGNS = ("grid", "lhs", "sobol", "morris", "posterior")
+#: Spreadsheet formats a run's tables (and a sweep's catalog) can be written in besides Parquet.
+EXPORTS = ("csv", "xlsx")
 #: Largest market a run accepts (a memory check also refuses what this machine cannot hold).
 MAX_ACCOUNTS = 5_000_000
 #: Largest seed: the catalog stores seeds as 64-bit signed integers.
@@ -313,6 +315,11 @@ class OutputConfig:
     tables: bool = param(True, unit="flag", doc="write timeseries, accounts and story Parquet tables per run")
     report: bool = param(True, unit="flag", doc="write report.html (summary, figures, diagnostics, stories; "
                                                 "opens in any browser) for single runs")
+    reports_in_sweeps: bool = param(False, unit="flag", doc="write report.html for every run of a multirun too "
+                                                           "(with figures if figures_in_sweeps)")
+    export: list[str] = param([], unit="", doc="also write the tables as csv (one file each) and/or xlsx (one "
+                                             "Excel workbook, a sheet each), e.g. [csv,xlsx]; a sweep exports its "
+                                             "catalog")
     compare: str = param("", unit="", doc="a strategy preset run beside this one on the same world (same seed, "
                                           "accounts and buyers), e.g. abm: the report and the printed summary set "
                                           "the two side by side (single runs)")

@@ -81,9 +81,9 @@ def check_fields(obj: Any, path: str) -> None:
             continue
         if isinstance(value, dict):  # mappings (sweep.params) are checked in validate()
             continue
-        declared = {"bool": bool, "str": str}.get(str(f.type))  # annotations are strings here
-        if declared is not None:  # flags and names: no range
-            if not isinstance(value, declared):
+        declared = {"bool": bool, "str": str, "list[str]": str}.get(str(f.type))  # annotations are strings here
+        if declared is not None:  # flags and names (and lists of names): no range
+            if not all(isinstance(v, declared) for v in (value if isinstance(value, list) else [value])):
                 raise ConfigError(f"{key} = {_fmt(value)}: must be a {declared.__name__}")
             continue
         values = value if isinstance(value, list) else [value]

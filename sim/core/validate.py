@@ -8,7 +8,7 @@ import math
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.core.config import DESIGNS, Config
+from sim.core.config import DESIGNS, EXPORTS, Config
 from sim.core.params import ConfigError, check_fields, declared_fields, field_default
 from sim.core.policies import FAMILIES, resolve_strategy
 
@@ -47,6 +47,10 @@ def validate(cfg: DictConfig | Config) -> Config:
     if missing:
         raise ConfigError(f"output.story_ids = {obj.output.story_ids}: account {missing[0]} does not exist "
                           f"(ids run from 0 to market.n_accounts - 1 = {obj.market.n_accounts - 1})")
+    formats = [f for f in obj.output.export if f not in EXPORTS]
+    if formats:
+        raise ConfigError(f"output.export = {obj.output.export}: {formats[0]!r} is not a format; "
+                          f"choose from {', '.join(EXPORTS)}")
     check_design(obj)
     return obj
 

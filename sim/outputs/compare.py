@@ -83,11 +83,11 @@ class Difference:
 
     @property
     def verdict(self) -> str:
-        """``better``, ``worse``, ``same`` or ``neutral`` (no direction, or undefined)."""
+        """``better``, ``worse``, ``same`` (equal as shown) or ``neutral`` (no direction, or undefined)."""
         if not self.better or math.isnan(self.delta):
             return "neutral"
-        if self.delta == 0:
-            return "same"
+        if format_value(self.value, self.kind) == format_value(self.baseline, self.kind):
+            return "same"  # level as far as the numbers shown tell
         return "better" if self.delta * self.better > 0 else "worse"
 
     @property

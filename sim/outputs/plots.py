@@ -23,12 +23,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from cycler import cycler
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.core.config import TIERS
 from sim.core.metrics import SUMMARY
 from sim.outputs.files import atomic_write
-from sim.outputs.formats import FIGURES, format_value
+from sim.outputs.formats import FIGURES, ROWS, format_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -73,12 +73,17 @@ def save_figure(fig: Figure, path: Path) -> Path:
 
 
 def label_metric(ax, name: str) -> None:
-    """Title a panel with a summary metric's name and its unit from the glossary (USD in millions)."""
+    """Title a panel with a summary metric's label and its unit from the glossary: money in millions
+    of USD, shares and ratios in percent."""
     unit = SUMMARY[name].unit if name in SUMMARY else ""
     if unit.startswith("USD"):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.3g}"))
         unit = f"million {unit}"
-    ax.set_title(name.removesuffix("_usd").replace("_", " "), fontsize=STYLE["font.size"] + 1)
+    elif unit in ("share", "ratio"):
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        unit = "%"
+    ax.set_title(ROWS[name].label if name in ROWS else name.removesuffix("_usd").replace("_", " "),
+                 fontsize=STYLE["font.size"] + 1)
     ax.set_ylabel(unit)
 
 

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.core.config import Config
 from sim.core.diagnostics import DIAGNOSES, flagged
 from sim.core.metrics import SUMMARY, UNDEFINED
+from sim.core.params import ConfigError
 from sim.core.policies import FAMILIES
 from sim.outputs.compare import Change, differences, setting_changes, verdict
 from sim.outputs.files import atomic_write
@@ -62,6 +64,17 @@ def setting_text(value: Any, unit: str) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return json.dumps(value) if isinstance(value, dict) else str(value)
+
+
+def presets_for(config: Config, extra_dirs: Sequence[Path] = ()) -> Preset | str:
+    """The run's presets (:func:`sim.api.preset_of`), or in words why they cannot be composed (a
+    preset name set by hand): what :func:`report_html` lists the changes against."""
+    from sim.api import preset_of
+
+    try:
+        return preset_of(config, extra_dirs)
+    except ConfigError as exc:
+        return str(exc)
 
 
 def changes_of(res: Results, preset: Preset) -> list[Change]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import pandas as pd
 
 from sim.core.metrics import undefined_reasons
 from sim.outputs.compare import differences
+from sim.outputs.export import export_tables, summary_frame
 from sim.outputs.files import atomic_write, write_json
 from sim.outputs.report import write_report
 
@@ -62,9 +64,10 @@ def summary_json(summary: dict[str, float]) -> dict[str, Any]:
 
 def write_results(res: Results, folder: Path, figures: bool = True, tables: bool = True,
                   report: bool = False, worker: FigureWorker | None = None, preset: Preset | str | None = None,
-                  baseline: Results | None = None) -> list[Path]:
+                  baseline: Results | None = None, export: Sequence[str] = ()) -> list[Path]:
     """Write a run's tables, figures and (if ``report``) HTML report into ``folder``; with a
-    ``baseline`` run (another strategy on the same world), ``comparison.json`` too.
+    ``baseline`` run (another strategy on the same world), ``comparison.json`` too; the tables also
+    in the spreadsheet formats ``export`` names (:mod:`sim.outputs.export`, the summary first).
 
     A ``worker`` (:mod:`sim.outputs.figure_worker`, started before the run) draws the figures while
     the tables are written; without one they are drawn here, after the tables. ``preset`` and
@@ -82,6 +85,10 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
         path = folder / f"{name}.parquet"
         atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
+    if export:
+        frames = {"summary": summary_frame(res.summary), "timeseries": res.timeseries, "accounts": res.accounts,
+                  "story": res.stories, "opportunities": res.opportunities, "revenue": res.revenue}
+        written += export_tables(frames, folder, export, "run")
     pngs: list[Path] = []
     if figures and worker is not None:
         pngs = worker.figures()

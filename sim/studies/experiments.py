@@ -17,8 +17,8 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,15 @@ import pandas as pd
 import yaml
 
 from sim.api import ArgumentParser
+from sim.core.config import EXPORTS
+from sim.outputs.export import export_tables
 from sim.outputs.files import atomic_write
 from sim.outputs.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.studies import CHECKOUT
 from sim.sweep import catalog
 from sim.sweep.analysis import mean_ci
-from sim.sweep.report import fmt_interval, markdown_table
+from sim.sweep.report import difference, interval, markdown_table, with_interval
+from sim.sweep.report import label as metric_label
 
 EXPERIMENTS = CHECKOUT / "experiments"
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -211,10 +214,11 @@ def results_table(table: pd.DataFrame, a: Analysis) -> str:
     """The cells as Markdown: mean [95% interval] per metric, and the paired difference."""
     out = pd.DataFrame({"series": table.series, "x": table.x, "n": table.n})
     for m in a.metrics:
-        out[m] = [fmt_interval(r[m], r[m + "_low"], r[m + "_high"]) for _, r in table.iterrows()]
+        out[metric_label(m)] = [with_interval(m, r[m], r[m + "_low"], r[m + "_high"]) for _, r in table.iterrows()]
         if f"{m}_diff" in table:
-            out[f"Δ{m}"] = [fmt_interval(r[m + "_diff"], r[m + "_diff_low"], r[m + "_diff_high"])
-                            if np.isfinite(r[m + "_diff"]) else "-" for _, r in table.iterrows()]
+            out[f"Δ {metric_label(m)}"] = [f"{difference(m, r[m + '_diff'])} "
+                                           f"{interval(m, r[m + '_diff_low'], r[m + '_diff_high'], difference)}"
+                                           if np.isfinite(r[m + "_diff"]) else "-" for _, r in table.iterrows()]
     if not a.series:
         out = out.drop(columns="series")
     out = out.rename(columns={"x": a.x_label or a.x, "series": a.series.split(".")[-1]})
@@ -222,20 +226,22 @@ def results_table(table: pd.DataFrame, a: Analysis) -> str:
 
 
 
-def analyse(exp: Experiment, out: Path) -> Path:
-    """Write every analysis's figure, CSV table and the experiment's ``results.md``."""
+def analyse(exp: Experiment, out: Path, export: Sequence[str] = ()) -> Path:
+    """Write every analysis's figure, CSV table and the experiment's ``results.md``; with ``xlsx`` in
+    ``export``, the tables also as one workbook ``results.xlsx`` (a sheet per analysis)."""
     lines = [f"# {exp.title}", "", f"**Question.** {exp.question}", "",
              f"Command: `abx-sim-experiment {exp.name}`. Replications per cell: "
              f"{int(json.loads((out / 'sweeps/0/sweep.json').read_text())['replications'])}, with common random "
              "numbers (the same worlds in every cell). Cells show mean [95% interval]; Δ columns the paired "
              "difference to the baseline in the same world.", ""]
+    tables = {}
     for a in exp.analyses:
         runs = pd.concat([catalog.load(out / "sweeps" / str(i)) for i in a.sweeps], ignore_index=True)
         runs = runs[runs.status == "ok"]
-        table = cells(runs, a)
-        atomic_write(out / f"{a.name}.csv", partial(pd.DataFrame.to_csv, table, index=False))
+        table = tables[a.name] = cells(runs, a)
         figure(table, a, out / f"{a.name}.png")
         lines += [f"## {a.title}", "", f"![{a.name}]({a.name}.png)", "", results_table(table, a), ""]
+    export_tables(tables, out, ["csv", *export], "results")
     path = out / "results.md"
     atomic_write(path, lambda p: p.write_text("\n".join(lines)))
     return path
@@ -283,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="parallel workers (default 2)")
     parser.add_argument("--analyse-only", action="store_true", help="only re-analyse finished sweeps")
     parser.add_argument("--index", action="store_true", help="print experiments/README.md")
+    parser.add_argument("--export", action="append", choices=EXPORTS, default=[],
+                        help="also write the result tables as xlsx (one workbook; csv files are always written)")
     args = parser.parse_args(argv)
     if not 1 <= args.jobs <= MAX_JOBS:
         parser.error(f"--jobs {args.jobs}: must lie in [1, {MAX_JOBS}]")
@@ -310,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
         except OSError as exc:
             parser.error(f"--out {out}: cannot write to {out} ({exc.strerror or exc})")
         run_sweeps(exp, out, args.small, args.jobs)
-    print(f"[{exp.name}] results: {analyse(exp, out)}")
+    print(f"[{exp.name}] results: {analyse(exp, out, args.export)}")
 
 if __name__ == "__main__":
     main()

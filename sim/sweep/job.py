@@ -10,6 +10,7 @@ every run (which walked every object of the process, ~0.05 s), and the run's fol
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from sim.api import simulate
 from sim.core.memory import BASE_BYTES, needed_bytes
 from sim.core.validate import validate
 from sim.outputs.files import temporaries
+from sim.outputs.report import presets_for
 from sim.outputs.run import SUMMARY_FILE, finish, is_finished, run_id_of, write_results
 from sim.sweep import catalog
 
@@ -29,6 +31,8 @@ from sim.sweep import catalog
 #: size the collection is a fraction of a percent of the run; below it Python's collector frees
 #: the garbage on its own schedule, at most a few small models late.
 COLLECT_ABOVE_BYTES = 128e6
+#: Each run's log (Hydra's job log; the sweep's terminal shows its progress lines and warnings).
+log = logging.getLogger(__name__)
 
 
 def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str], job_num: int) -> dict[str, str]:
@@ -41,6 +45,7 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
     flat = catalog.flatten(cfg)
     run_id = catalog.digest(flat)
     if is_finished(out, run_id):
+        log.info("run %d (%s): finished before, kept", job_num, run_id)
         return {"status": "skipped"}
     for leftover in [*out.glob(".*.tmp"), *temporaries(sweep_dir / "catalog" / f"{run_id}.parquet")]:
         leftover.unlink(missing_ok=True)  # half-written files of this job's killed attempt
@@ -55,7 +60,9 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
         began = time.perf_counter()
         res = simulate(config)
         simulated = time.perf_counter()
-        write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables)
+        report = config.output.reports_in_sweeps
+        write_results(res, out, figures=config.output.figures_in_sweeps, tables=config.output.tables, report=report,
+                      preset=presets_for(config) if report else None)
         written = time.perf_counter()
         summary = res.summary
         del res
@@ -68,7 +75,9 @@ def sweep_job(cfg: DictConfig, out: Path, sweep_dir: Path, overrides: list[str],
         data = catalog.row(flat, overrides, None, status="failed", error=f"{type(exc).__name__}: {exc}",
                            runtime_s=time.perf_counter() - start, run_dir=run_dir, job=job_num)
         catalog.write_row(sweep_dir / "catalog", data)
+        log.warning("run %d (%s) failed: %s: %s", job_num, run_id, type(exc).__name__, exc)
         return {"status": "failed"}
     catalog.write_row(sweep_dir / "catalog", data)
     finish(out, summary, run_id, config=flat)
+    log.info("run %d (%s): %s, simulated in %.2f s", job_num, run_id, " ".join(overrides), data["simulate_s"])
     return {"status": "ok"}

@@ -1,21 +1,31 @@
-"""``abx-sim-report PATH``: a Markdown report, with figures, of any sweep folder.
+"""``abx-sim-report PATH``: the report of any sweep folder, as Markdown (``report.md``) and as a
+self-contained HTML page (``report.html``, the same text with its figures embedded).
 
 Strategy comparison with 95% intervals and paired differences to a baseline, sensitivity
 indices for Sobol and Morris designs, and scenario discovery (PRIM and CART) for a condition.
-Reads only the sweep's catalog and manifest.
+Metrics carry their labels and units, money reads as $K/$M and rates as percentages (their
+differences in percentage points). Reads only the sweep's catalog and manifest.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
+from omegaconf import OmegaConf
 
 from sim.api import ArgumentParser
+from sim.core.config import EXPORTS
+from sim.core.metrics import SUMMARY
+from sim.outputs.export import export_tables
 from sim.outputs.files import atomic_write
+from sim.outputs.formats import ROWS, format_difference, format_value
+from sim.outputs.pages import png_source, render
 from sim.outputs.plots import OKABE_ITO, label_metric, save_figure, styled
 from sim.sweep import analysis, catalog
 from sim.sweep.plan import MANIFEST, check_condition, design_from_manifest, read_manifest
@@ -23,18 +33,48 @@ from sim.sweep.plan import MANIFEST, check_condition, design_from_manifest, read
 HEADLINE = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr", "grr", "cac_usd", "arr_end_usd",
             "trust_index", "theater_share", "collisions_per_account"]
 REPORT = "report.md"
+HTML_REPORT = "report.html"
 
 
 def fmt(x: float) -> str:
-    """A number for a report table: thousands separated when large, 3 significant digits else."""
+    """A number without a unit for a report table: thousands separated when large, 3 significant digits else."""
     if not np.isfinite(x):
         return "-"
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
-def fmt_interval(mean: float, low: float, high: float) -> str:
-    """``mean [low, high]`` formatted for a report table."""
-    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+def label(metric: str) -> str:
+    """A metric as people read it: its label, with its unit where the value's format does not say it
+    (money per year or one-off: ``ARR at end (USD/year)``)."""
+    row = ROWS.get(metric)
+    unit = SUMMARY[metric].unit if metric in SUMMARY else ""
+    return f"{row.label} ({unit})" if row and unit.startswith("USD") else (row.label if row else metric)
+
+
+def value(metric: str, x: float) -> str:
+    """A metric's value in its format (:func:`~sim.outputs.formats.format_value`): $K/$M, %, weeks."""
+    return format_value(x, ROWS[metric].kind) if metric in ROWS else fmt(x)
+
+
+def difference(metric: str, x: float) -> str:
+    """A difference of a metric, signed; of a rate, in percentage points."""
+    return format_difference(x, ROWS[metric].kind) if metric in ROWS else fmt(x)
+
+
+def interval(metric: str, low: float, high: float, show: Callable[[str, float], str] = value) -> str:
+    """``[low, high]``, or ``n/a`` where it cannot be computed (see :data:`NO_INTERVAL`)."""
+    return f"[{show(metric, low)}, {show(metric, high)}]" if np.isfinite(low) and np.isfinite(high) else "n/a"
+
+
+def with_interval(metric: str, mean: float, low: float, high: float) -> str:
+    """``mean [low, high]``, or the mean alone where the interval cannot be computed."""
+    known = np.isfinite(low) and np.isfinite(high)
+    return f"{value(metric, mean)} {interval(metric, low, high)}" if known else value(metric, mean)
+
+
+#: Said wherever a table holds an interval that cannot be computed.
+NO_INTERVAL = ("An interval needs at least two finished runs (replications, or pairs) with a value; where there "
+               "are fewer, only the mean is shown, or n/a. Run more replications (`replications=5`) to get one.")
 
 
 def markdown_table(df: pd.DataFrame) -> str:
@@ -48,25 +88,28 @@ def markdown_table(df: pd.DataFrame) -> str:
 def comparison_section(runs: pd.DataFrame, baseline: str, folder: Path) -> list[str]:
     """Mean and 95% interval per strategy, and paired versus unpaired differences to a baseline."""
     table = analysis.strategy_table(runs, HEADLINE)
-    lines = ["## Strategies", "", "Mean [95% interval] over replications.", "",
+    lines = ["## Strategies", "", "Mean and [95% interval] over replications.", "",
              "| metric | " + " | ".join(table.strategy.unique()) + " |",
-             "|---|" + "---|" * table.strategy.nunique()]
+             "|---|" + "---:|" * table.strategy.nunique()]
     for metric in HEADLINE:
-        cells = [fmt_interval(r.mean, r.ci_low, r.ci_high) for r in
-                 table[table.metric == metric].itertuples()]
-        lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
+        cells = [with_interval(metric, r.mean, r.ci_low, r.ci_high) for r in table[table.metric == metric].itertuples()]
+        lines.append(f"| {label(metric)} | " + " | ".join(cells) + " |")
+    missing = not np.isfinite(table[["ci_low", "ci_high"]].to_numpy()).all()
     figure_lines = _ci_figure(table, folder)
-    lines += ["", *figure_lines]
+    lines += ["", *([NO_INTERVAL, ""] if missing else []), *figure_lines]
     if runs["strategy.name"].nunique() > 1:
         diffs = analysis.paired_differences(runs, HEADLINE, baseline)
         lines += ["", f"### Differences to `{baseline}`", "",
                   "Paired intervals use common random numbers (same world, same replication); unpaired "
-                  "intervals (Welch) ignore the pairing.", "",
-                  "| strategy | metric | pairs | difference | paired 95% | unpaired 95% |", "|---|---|---|---|---|---|"]
+                  "intervals (Welch) ignore the pairing. Differences of rates are in percentage points (pp).", "",
+                  "| strategy | metric | pairs | difference | paired 95% | unpaired 95% |",
+                  "|---|---|---:|---:|---:|---:|"]
         for r in diffs.itertuples():
-            lines.append(f"| {r.strategy} | `{r.metric}` | {r.pairs} | {fmt(r.diff)} | "
-                         f"[{fmt(r.paired_low)}, {fmt(r.paired_high)}] | "
-                         f"[{fmt(r.unpaired_low)}, {fmt(r.unpaired_high)}] |")
+            lines.append(f"| {r.strategy} | {label(r.metric)} | {r.pairs} | {difference(r.metric, r.diff)} | "
+                         f"{interval(r.metric, r.paired_low, r.paired_high, difference)} | "
+                         f"{interval(r.metric, r.unpaired_low, r.unpaired_high, difference)} |")
+        if not np.isfinite(diffs[["paired_low", "paired_high", "unpaired_low", "unpaired_high"]].to_numpy()).all():
+            lines += ["", NO_INTERVAL]
     return lines
 
 
@@ -123,12 +166,13 @@ def uncertainty_section(runs: pd.DataFrame, manifest: dict, baseline: str) -> li
              "worlds and replications, which share their random draws), the rest is run noise. More "
              "replications narrow run noise; only better targets narrow the parameter part.", "",
              "| strategy | metric | mean | spread (sd) | share from parameters | share from run noise |",
-             "|---|---|---|---|---|---|"]
+             "|---|---|---:|---:|---:|---:|"]
 
     def row(strategy: str, metric: str, frame: pd.DataFrame) -> str:
         split = analysis.uncertainty_split(frame)
         share = split["parameter_share"]
-        return (f"| {strategy} | `{metric}` | {fmt(split['mean'])} | {fmt(split['sd'])} | "
+        show = value if " - " not in strategy else difference
+        return (f"| {strategy} | {label(metric)} | {show(metric, split['mean'])} | {value(metric, split['sd'])} | "
                 f"{'-' if not np.isfinite(share) else f'{share:.0%}'} | "
                 f"{'-' if not np.isfinite(share) else f'{1 - share:.0%}'} |")
 
@@ -181,11 +225,18 @@ def _prim_figure(x: pd.DataFrame, y: np.ndarray, box: analysis.Box, folder: Path
     return ["![PRIM box](prim_box.png)", ""]
 
 
-def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "") -> Path:
-    """Write ``report.md`` (and its figures) into the sweep folder; return its path."""
+def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "",
+                 export: Sequence[str] | None = None) -> Path:
+    """Write ``report.md``, ``report.html`` and their figures into the sweep folder, and the catalog
+    as a spreadsheet in the formats of ``export`` (default: the sweep's ``output.export``); return
+    the Markdown report's path."""
     folder = Path(sweep_dir)
     manifest = read_manifest(folder)
     table = catalog.load(folder)
+    if export is None:
+        shared = folder / "multirun.yaml"
+        export = list(OmegaConf.select(OmegaConf.load(shared), "output.export", default=[])) if shared.is_file() else []
+    export_tables({"catalog": table}, folder, export, "catalog")
     runs = table[table.status == "ok"]
     failed = table[table.status != "ok"]
     strategies = list(dict.fromkeys(runs["strategy.name"]))
@@ -213,7 +264,23 @@ def write_report(sweep_dir: Path | str, condition: str = "", baseline: str = "")
     path = folder / REPORT
     text = "\n".join(lines) + "\n"
     atomic_write(path, lambda p: p.write_text(text))
+    page = markdown_page(text, folder, title=f"abx-sim sweep: {folder.name}")
+    atomic_write(folder / HTML_REPORT, lambda p: p.write_text(page, encoding="utf-8"))
     return path
+
+
+def markdown_page(text: str, folder: Path, title: str) -> str:
+    """Markdown as one HTML page in the project's layout, the figures it names (PNG files in
+    ``folder``) embedded, so the page needs nothing beside it. Raw HTML in the text is escaped."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = md.parse(text)
+    for token in (t for block in tokens for t in (block.children or [])):
+        source = str(token.attrGet("src") or "")
+        if token.type == "image" and (folder / source).is_file() and "/" not in source:
+            token.attrSet("src", png_source(folder / source))
+    return render("markdown.html.j2", title=title, body=Markup(md.renderer.render(tokens, md.options, {})))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -222,13 +289,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("path", help="a sweep folder (holding catalog/)")
     parser.add_argument("--condition", default="", help="scenario-discovery condition, e.g. 'nrr < 1.0'")
     parser.add_argument("--baseline", default="", help="strategy to pair differences against")
+    parser.add_argument("--export", action="append", choices=EXPORTS,
+                        help="also write the catalog as csv or xlsx (repeatable; default: the sweep's output.export)")
     args = parser.parse_args(argv)
     try:
-        path = write_report(args.path, args.condition, args.baseline)
+        path = write_report(args.path, args.condition, args.baseline, args.export)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         print(f"abx-sim-report: error: {exc}", file=sys.stderr)
         sys.exit(2)
     print(path)
+    print(path.with_name(HTML_REPORT))
 
 
 if __name__ == "__main__":
