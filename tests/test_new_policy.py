@@ -20,7 +20,7 @@ from hydra.core.config_store import ConfigStore
 
 from sim.api import CONFIG_DIR_ENV, compose_config, config_dir, config_options, run
 from sim.apps import cli
-from sim.apps.dashboard import dashboard_config, model_params
+from sim.apps.dashboard import choices, dashboard_config
 from sim.core.params import ConfigError
 from sim.core.policies import REGISTRY, Policy, register
 from sim.core.policies.personalization import Generic
@@ -73,12 +73,15 @@ def test_the_help_lists_the_new_style(whisper, monkeypatch, capsys):
         cli.main()
     assert done.value.code == 0
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if line.startswith("strategy/personalization: "))
-    assert NAME in line.removeprefix("strategy/personalization: ").split(", ")
+    lines = out.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("strategy/personalization=OPTION")))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    "))
+    listed = {line.split()[0]: line for line in lines[start + 1:end]}
+    assert "Generic messages that claim a faint personalization at every level" in listed[NAME]  # its docstring
 
 
 def test_the_dashboard_offers_the_new_style_and_runs_it(whisper):
-    assert NAME in model_params()["personalization"]["values"]
+    assert NAME in choices()["personalization"]
     cfg = dashboard_config(personalization=NAME, n_accounts=300, horizon_weeks=8)
     assert cfg.strategy.personalization.policy == NAME
 

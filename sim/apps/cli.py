@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import gc
+import logging
 import os
 import signal
 import sys
@@ -30,7 +31,7 @@ from hydra.core.utils import configure_log, run_job
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
-from sim.api import Preset, checked, config_dir, preset_of, register_schema, simulate, with_strategy
+from sim.api import checked, config_dir, register_schema, simulate, with_strategy
 from sim.apps.preflight import JOB_NAME, Composed, fail, parse_command_line, preflight, printing, single_run
 from sim.core import guard
 from sim.core.config import Config
@@ -38,9 +39,12 @@ from sim.core.params import ConfigError
 from sim.outputs import figure_worker
 from sim.outputs.compare import comparison_table, differences, verdict
 from sim.outputs.figure_worker import FigureWorker
-from sim.outputs.report import REPORT_FILE, run_title, summary_table
+from sim.outputs.report import REPORT_FILE, presets_for, run_title, summary_table
 from sim.outputs.run import finish, write_results
 from sim.sweep.job import sweep_job
+
+#: The run's log: Hydra writes it to the run folder's ``cli.log`` (its terminal shows warnings only).
+log = logging.getLogger(__name__)
 
 
 def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | None = None,
@@ -52,6 +56,7 @@ def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | No
     to draw them here; ``baseline``, the config of ``output.compare`` (made here if ``None``).
     """
     hc = HydraConfig.get()
+    quiet_terminal()
     if hc.mode == RunMode.MULTIRUN:
         return sweep_job(cfg, Path(hc.runtime.output_dir), Path(hc.sweep.dir), list(hc.overrides.task),
                          int(hc.job.num))
@@ -66,33 +71,53 @@ def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | No
         except ConfigError as exc:
             fail(str(exc))
     out = Path(hc.runtime.output_dir)
+    log.info("run %s: %s", out, " ".join(hc.overrides.task) or "the defaults")
     start = time.perf_counter()
     show = config.output.progress and sys.stderr.isatty()
     res = simulate(config, progress=show)
     elapsed = time.perf_counter() - start
+    log.info("simulated %d weeks of %s accounts (%s members) in %.2f s", config.horizon_weeks,
+             f"{config.market.n_accounts:,}", f"{res.model.n_members:,}", elapsed)
     base = simulate(baseline, progress=show) if baseline is not None else None
-    preset: Preset | str | None = None
-    if config.output.report:
-        try:  # what the run changed from its presets (a market from --config-dir is found there)
-            preset = preset_of(config, [Path(s.path.removeprefix("file://")) for s in hc.runtime.config_sources
-                                        if s.provider == "command-line"])
-        except ConfigError as exc:
-            preset = str(exc)
+    if base is not None:
+        log.info("simulated the baseline %s on the same world in %.2f s", base.config.strategy.name,
+                 time.perf_counter() - start - elapsed)
+    # what the run changed from its presets (a market from --config-dir is found there)
+    preset = presets_for(config, [Path(s.path.removeprefix("file://")) for s in hc.runtime.config_sources
+                                  if s.provider == "command-line"]) if config.output.report else None
+    if isinstance(preset, str):
+        log.warning("the report cannot list what the run changed: %s", preset)
     try:
-        write_results(res, out, figures=config.output.figures, tables=config.output.tables,
-                      report=config.output.report, worker=worker, preset=preset, baseline=base)
-        finish(out, res.summary)
+        written = write_results(res, out, figures=config.output.figures, tables=config.output.tables,
+                                report=config.output.report, worker=worker, preset=preset, baseline=base,
+                                export=config.output.export)
+        written.append(finish(out, res.summary))
     except OSError as exc:
+        log.error("cannot write outputs to %s: %s", out, exc)
         fail(f"cannot write outputs to {out}: {exc.strerror or exc}")
-    print(summary_table(res.summary, f"{run_title(res)} ({elapsed:.1f} s)"))
+    log.info("wrote %s", ", ".join(path.name for path in written))
+    table = summary_table(res.summary, f"{run_title(res)} ({elapsed:.1f} s)")
+    log.info("summary\n%s", table)
+    print(table)
     if base is not None:
         diffs = differences(res.summary, base.summary)
-        print("\n" + comparison_table(diffs, config.strategy.name, base.config.strategy.name))
+        comparison = comparison_table(diffs, config.strategy.name, base.config.strategy.name)
+        log.info("comparison\n%s", comparison)
+        print("\n" + comparison)
         print("\n" + verdict(diffs, config.strategy.name, base.config.strategy.name))
     print(f"\nOutputs: {out.resolve()}")
     if config.output.report:
         print(f"Report:  {(out / REPORT_FILE).resolve()} (open in a browser)")
     return None
+
+
+def quiet_terminal() -> None:
+    """Let Hydra's job log (the run folder's ``cli.log``) keep everything and its terminal handler
+    show warnings only: the terminal has the printed summary. (Set here: the config may name no
+    logging handlers, :mod:`sim.core.guard`.)"""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(logging.WARNING)
 
 
 register_schema()  # at import too: sweep workers that import this module compose with the schemas

@@ -102,7 +102,7 @@ def preflight(opts: argparse.Namespace) -> Composed | None:
     if not any((d / f"{name}.yaml").is_file() for d in (config_dir(), *extra)):
         fail(f"--config-name {name}: no {name}.yaml in {config_dir()}" + "".join(f" or {d}" for d in extra))
     try:
-        overrides = read_overrides(opts.overrides)
+        overrides = read_overrides(opts.overrides, extra)
         swept = {o.get_key_element(): [f"{o.get_key_element()}={v}" for v in sweep_values(o)]
                  for o in overrides if o.is_sweep_override()}
     except ConfigError as exc:
