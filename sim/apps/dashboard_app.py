@@ -1,9 +1,9 @@
 """The module Solara serves (``solara run sim.apps.dashboard_app``): the dashboard's page.
 
-Kept apart from :mod:`sim.apps.dashboard` so that importing the dashboard's pieces does not build the
-page. Start it with ``abx-sim-dashboard``.
+Kept apart from :mod:`sim.apps.dashboard_page` so that importing the page's pieces does not serve
+it. Start it with ``abx-sim-dashboard``.
 """
 
-from sim.apps.dashboard import page
+from sim.apps.dashboard_page import Page
 
-Page = page()
+__all__ = ["Page"]
