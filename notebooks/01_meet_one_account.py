@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 1 · Meet one account: a buying committee, week by week
 #
@@ -11,15 +26,17 @@
 # - Why consensus is hard: a deal needs enough of the committee engaged *and* on side, and one
 #   unconvinced veto-holder can stall it.
 #
-# Run the cells from top to bottom (Shift+Enter). Nothing here needs programming: change the
-# numbers in the *settings* cell and run again.
+# Run the cells from top to bottom (Shift+Enter). Nothing here needs programming: choose the
+# settings with the menus and sliders below, then run the cells after them again
+# (Run > Run Selected Cell and All Below).
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.api import compose_config
+from sim.api import compose_config, config_options
+from sim.apps.lesson import Choice, Controls, Number, shows
 from sim.core.mechanisms import members as mem
 from sim.core.model import ABXModel
 from sim.core.validate import validate
@@ -31,17 +48,26 @@ use_style()  # the project's plot style and colour-blind-safe palette
 # ## Settings
 
 # %%
-STRATEGY = "abx"  # try "abm", "channel" or "abx_theater"
-N_ACCOUNTS = 2000
-WEEKS = 52
-SEED = 1
+settings = Controls(
+    strategy=Choice("strategy", "abx", config_options("strategy")),  # try abm, channel or abx_theater
+    tier=Choice("follow an account on the tier", "one_to_one", ["one_to_one", "one_to_few", "one_to_many",
+                                                               "untargeted"]),
+    accounts=Number("accounts in the market", 2000, 500, 5000, 500),
+    weeks=Number("weeks", 52, 13, 156, 13),
+    seed=Number("world (seed)", 1, 0, 20),
+)
+settings
+
+# %%
+STRATEGY, TIER, N_ACCOUNTS, WEEKS, SEED = (settings.strategy, settings.tier, settings.accounts, settings.weeks,
+                                           settings.seed)
 
 # %% [markdown]
 # ## A market, and the vendor's most important account
 #
 # We build the model and run its first week, so the vendor has drawn up its target list. Then we
-# pick the first account on the **1:1 tier** (the vendor's most strategic accounts, each with its
-# own program) and follow it.
+# pick the first account on the chosen tier (by default the **1:1 tier**: the vendor's most
+# strategic accounts, each with its own program) and follow it.
 
 # %%
 cfg = compose_config([f"strategy={STRATEGY}", f"market.n_accounts={N_ACCOUNTS}", f"horizon_weeks={WEEKS}",
@@ -50,8 +76,8 @@ cfg.output.story_ids = list(range(N_ACCOUNTS))  # keep every account's story, so
 model = ABXModel(validate(cfg))
 model.step()
 tiers = model.account_table().tier
-strategic = tiers[tiers == "one_to_one"].index
-ACCOUNT = int(strategic[0]) if len(strategic) else int(tiers.index[0])
+on_tier = tiers[tiers == TIER].index
+ACCOUNT = int(on_tier[0]) if len(on_tier) else int(tiers.index[0])
 account = model.account_agents[ACCOUNT]
 print(f"Account {ACCOUNT}: {account.segment} company, tier {account.tier}, stage {account.stage}")
 account.committee_table()[["role", "influence", "veto", "skepticism", "awareness", "opinion", "trust"]]
@@ -123,24 +149,45 @@ story[story.kind != "touches"]
 # %% [markdown]
 # ## Why consensus is hard
 #
-# The committee's **coverage** is the share of its influence that is engaged; its **support** is
-# the influence-weighted opinion of the engaged. A deal moves when both are high. Compare the
-# whole committee with the veto-holders alone:
+# A deal moves when the committee is **engaged** (its *coverage*: the share of its influence
+# engaged) and **on side** (its *support*: the influence-weighted opinion of the engaged). But every
+# veto-holder counts on their own: one whose opinion is below the deals' veto threshold, or who was
+# never engaged when the deal comes late in its cycle (the security review nobody prepared for),
+# stalls it. First this account's veto-holders:
 
 # %%
 now = account.committee_table()
-engaged = now.engagement >= b.engaged_threshold
-print(f"coverage now: {account.coverage:.2f} (members engaged: {int(engaged.sum())} of {len(now)})")
-print(f"lowest opinion among veto-holders: {now[now.veto].opinion.min():.2f}")
-print(f"stage at week {model.steps}: {account.stage}")
+now["engaged"] = now.engagement >= b.engaged_threshold
+print(f"coverage now: {account.coverage:.0%} of the committee's influence engaged; stage at week "
+      f"{model.steps}: {account.stage}")
+now[now.veto][["role", "influence", "engaged", "engagement", "opinion"]]
+
+# %% [markdown]
+# An unengaged veto-holder's opinion is only their prior view; it is the engagement column that
+# says whether they were ever in the conversation. Now the whole market after the year: how often
+# does a committee that looks fine *on average* hide a veto-holder who would stall the deal?
+
+# %%
+m, d = model.members, model.cfg.market.deals
+engaged = m.engagement >= b.engaged_threshold
+weight = np.bincount(m.acct, m.influence * engaged, model.n_accounts)
+average = np.bincount(m.acct, m.influence * engaged * m.opinion, model.n_accounts) / np.maximum(weight, 1e-9)
+looks_fine = (weight > 0) & (average > 0)  # engaged members, on side on average
+blocking = m.veto & ((m.opinion < d.veto_opinion) | ~engaged)
+blocked = np.bincount(m.acct, blocking, model.n_accounts) > 0
+hidden = looks_fine & blocked
+shows("an average hides the veto-holder who can stall a deal", hidden.sum() > 0,
+      f"{looks_fine.sum():,} accounts have engaged members whose influence-weighted opinion is positive; in "
+      f"{hidden.sum():,} of them ({hidden.sum() / max(looks_fine.sum(), 1):.0%}) a veto-holder is below the veto "
+      f"threshold ({d.veto_opinion}) or was never engaged, and would stall a deal late in its cycle.")
 
 # %% [markdown]
 # ## Exercises
 #
-# 1. Set `STRATEGY = "abx_theater"` and run everything again. What happens to the members'
-#    trust? Which members lose it first (look at their skepticism)?
-# 2. Pick an account on another tier (for example `tiers[tiers == "one_to_many"].index[0]`).
-#    How does its story differ from the 1:1 account's?
+# 1. Choose the strategy `abx_theater` in the menu and run the cells below it again. What happens
+#    to the members' trust? Which members lose it first (look at their skepticism)?
+# 2. Follow an account on another tier (the *tier* menu at the top, then run the cells below it
+#    again). How does its story differ from the 1:1 account's?
 # 3. In the table of "what a touch does", how tired can a member be before a touch does only half
 #    of what it does to a fresh one?
 # 4. Find a week in the story where the stage went back (for example a stalled deal). What

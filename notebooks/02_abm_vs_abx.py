@@ -32,26 +32,34 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.api import run
-from sim.outputs.plots import OKABE_ITO, use_style
+from sim.api import config_options, run
+from sim.apps.lesson import Choice, Controls, Number, interval_table, metric_table, metric_value, shows
+from sim.outputs.formats import format_difference
+from sim.outputs.plots import OKABE_ITO, label_metric, use_style
 from sim.sweep.analysis import mean_ci, paired_differences
-from sim.sweep.report import fmt
 
 use_style()
-pd.options.display.float_format = fmt  # 1,234,567 for money, 3 significant digits otherwise
 
 # %% [markdown]
 # ## Settings
 #
 # Five worlds of 2,000 accounts over two years take about a minute. More worlds give narrower
-# intervals.
+# intervals. Choose with the menus and sliders, then run the cells below again.
 
 # %%
-STRATEGIES = ["channel", "abm", "abx"]
-WORLDS = 5
-N_ACCOUNTS = 2000
-WEEKS = 104
-BUDGET = 1_000_000  # marketing budget, USD/year: what the default vendor, sized to 2,000 accounts, spends
+settings = Controls(
+    third=Choice("third strategy (beside channel and abm)", "abx", config_options("strategy")),
+    worlds=Number("worlds (seeds)", 5, 2, 20),
+    accounts=Number("accounts in the market", 2000, 500, 5000, 500),
+    weeks=Number("weeks", 104, 26, 156, 26),
+    budget=Number("marketing budget ($M a year)", 1.0, 0.25, 5.0, 0.25),
+)
+settings
+
+# %%
+STRATEGIES = list(dict.fromkeys(["channel", "abm", settings.third]))
+WORLDS, N_ACCOUNTS, WEEKS = settings.worlds, settings.accounts, settings.weeks
+BUDGET = settings.budget * 1e6  # USD/year: 1.0 is what the default vendor, sized to 2,000 accounts, spends
 
 # %% [markdown]
 # ## Run every strategy in every world
@@ -74,18 +82,8 @@ print(f"{len(runs)} runs")
 # ## Mean and 95% interval per strategy
 
 # %%
-METRICS = {"pipeline_created_usd": "pipeline created (USD)", "bookings_usd": "bookings (USD)",
-           "win_rate": "win rate", "nrr": "net revenue retention", "cac_usd": "CAC per new logo (USD)",
-           "trust_index": "trust index (0-1)"}
-
-
-def interval(values: pd.Series) -> str:
-    mean, low, high = mean_ci(values)
-    return f"{mean:,.3g} [{low:,.3g}, {high:,.3g}]"
-
-
-table = runs.groupby("strategy", sort=False)[list(METRICS)].agg(interval).rename(columns=METRICS)
-table.T
+METRICS = ["pipeline_created_usd", "bookings_usd", "win_rate", "nrr", "cac_usd", "trust_index"]
+interval_table(runs, METRICS, by="strategy")
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), layout="constrained")
@@ -94,7 +92,7 @@ for ax, metric in zip(axes, ["pipeline_created_usd", "bookings_usd", "win_rate",
     means = np.array([m for m, _, _ in stats])
     err = np.array([[m - lo for m, lo, _ in stats], [hi - m for m, _, hi in stats]])
     ax.bar(STRATEGIES, means, yerr=err, capsize=4, color=OKABE_ITO[: len(STRATEGIES)])
-    ax.set_title(METRICS[metric])
+    label_metric(ax, metric)  # money in $M, rates in %
 fig.suptitle("Strategies: mean and 95% interval over worlds")
 plt.show()
 
@@ -107,9 +105,16 @@ plt.show()
 # %%
 catalog = runs.rename(columns={"strategy": "strategy.name", "world": "world_id"})
 diffs = paired_differences(catalog, ["pipeline_created_usd", "bookings_usd", "nrr"], baseline="abm")
-diffs["paired width"] = diffs.paired_high - diffs.paired_low
-diffs["unpaired width"] = diffs.unpaired_high - diffs.unpaired_low
-diffs[["strategy", "metric", "diff", "paired_low", "paired_high", "paired width", "unpaired width"]].round(3)
+kind = {"pipeline_created_usd": "usd", "bookings_usd": "usd", "nrr": "pct"}
+pd.DataFrame({
+    "strategy": diffs.strategy, "metric": diffs.metric.str.removesuffix("_usd").str.replace("_", " "),
+    "difference to abm": [format_difference(v, kind[m]) for v, m in zip(diffs["diff"], diffs.metric, strict=True)],
+    "paired 95% interval": [f"{format_difference(lo, kind[m])} to {format_difference(hi, kind[m])}"
+                            for lo, hi, m in zip(diffs.paired_low, diffs.paired_high, diffs.metric, strict=True)],
+    "unpaired 95% interval": [f"{format_difference(lo, kind[m])} to {format_difference(hi, kind[m])}"
+                              for lo, hi, m in zip(diffs.unpaired_low, diffs.unpaired_high, diffs.metric,
+                                                   strict=True)],
+})
 
 # %% [markdown]
 # ## Where the difference comes from
@@ -118,19 +123,29 @@ diffs[["strategy", "metric", "diff", "paired_low", "paired_high", "paired width"
 # after the sale.
 
 # %%
-FUNNEL = {"mqa_count": "MQAs", "opportunities": "opportunities", "win_rate": "win rate",
-          "avg_deal_usd": "average deal (USD)", "sales_cycle_weeks": "sales cycle (weeks)",
-          "new_logos": "new logos", "expansion_arr_usd": "expansion ARR (USD)",
-          "collisions_per_account": "collisions per account", "spend_usd": "spend (USD)"}
-runs.groupby("strategy", sort=False)[list(FUNNEL)].mean().rename(columns=FUNNEL).T.round(3)
+FUNNEL = ["mqa_count", "opportunities", "win_rate", "avg_deal_usd", "sales_cycle_weeks", "new_logos",
+          "expansion_arr_usd", "collisions_per_account", "spend_usd"]
+metric_table(runs, FUNNEL, by="strategy")
+
+# %% [markdown]
+# The closing check: pairing within worlds should give narrower intervals than ignoring the
+# pairing (half as wide or less is typical).
+
+# %%
+paired = diffs.paired_high - diffs.paired_low
+unpaired = diffs.unpaired_high - diffs.unpaired_low
+shows("comparing in the same worlds gives tighter answers", bool(np.median(paired / unpaired) < 1),
+      f"the paired interval is {np.median(paired / unpaired):.0%} as wide as the unpaired one (median over the "
+      f"{len(diffs)} differences); {settings.third} minus abm in bookings: "
+      f"{metric_value('bookings_usd', diffs[diffs.metric == 'bookings_usd']['diff'].iloc[-1])} a run.")
 
 # %% [markdown]
 # ## Exercises
 #
 # 1. Which stage of the funnel explains most of ABX's extra pipeline: more opportunities, a
 #    higher win rate or bigger deals?
-# 2. Set `WORLDS = 10`. How much narrower do the intervals get? (Roughly 1/√n.)
-# 3. Add `"abx_no_sales_alignment"` to `STRATEGIES`. How much of ABX's lead over ABM survives
-#    when sales works a different list?
+# 2. Move *worlds* to 10. How much narrower do the intervals get? (Roughly 1/√n.)
+# 3. Choose `abx_no_sales_alignment` as the third strategy. How much of ABX's lead over ABM
+#    survives when sales works a different list?
 # 4. Channel-only has the lowest pipeline, but look at its cost. Is there a budget at which it is
-#    the better choice? (Hint: change `BUDGET`.)
+#    the better choice? (Move the *marketing budget* slider.)

@@ -26,36 +26,59 @@
 #   diagnostic flags (`diag_<mode>`), raised from symptoms only.
 #
 # Each experiment below changes one thing from the ABX baseline, runs both in the same worlds and
-# shows the symptoms and the flag. Change the values and run the cell again.
+# shows the symptoms and the flag. The exercises change the values in a cell and run it again.
 
 # %%
+from dataclasses import dataclass
+
 import pandas as pd
 
 from sim.api import run
+from sim.apps.lesson import Controls, Number, metric_value, shows
 from sim.core.diagnostics import DIAGNOSES, flagged
 from sim.outputs.plots import use_style
-from sim.sweep.report import fmt
 
 use_style()
-pd.options.display.float_format = fmt  # 1,234,567 for money, 3 significant digits otherwise
 
 # %% [markdown]
 # ## Settings and the lab bench
+#
+# Each experiment runs ABX and the changed ABX in the same worlds (seeds). Choose how many worlds
+# with the slider, then run the cells below again.
 
 # %%
-WORLDS = 3
+settings = Controls(worlds=Number("worlds (seeds)", 3, 1, 10))
+settings
+
+# %%
+WORLDS = settings.worlds
 # 2,000 accounts for two years; the vendor (budget and teams) is sized to the market, and the budget
 # is written out so that you can change it
 SIZE = ["market.n_accounts=2000", "horizon_weeks=104", "vendor.marketing_budget_usd_year=1000000",
         "output.progress=false"]
-SYMPTOMS = {"pipeline_created_usd": "pipeline (USD)", "bookings_usd": "bookings (USD)",
-            "trust_index": "trust", "theater_share": "theater share", "lead_follow_up_share": "leads followed up",
-            "budget_delivered_share": "budget delivered", "strategic_spend_ratio": "1:1 vs 1:many spend",
-            "weeks_to_list_execution": "weeks to list execution", "list_churn_per_review": "list churn per review",
-            "collisions_per_account": "collisions per account"}
+SYMPTOMS = {"pipeline_created_usd": "pipeline created", "bookings_usd": "bookings",
+            "trust_index": "trust index (0-1)", "theater_share": "touches seen as theater",
+            "lead_follow_up_share": "leads followed up", "budget_delivered_share": "budget delivered",
+            "strategic_spend_ratio": "1:1 vs 1:many spend (ratio)",
+            "weeks_to_list_execution": "weeks to list execution",
+            "list_churn_per_review": "list churn per review", "collisions_per_account": "collisions per account"}
 
 
-def lab(*change: str, show: tuple[str, ...] = ()) -> pd.DataFrame:
+@dataclass
+class Lab:
+    """One experiment: every run (``runs``) and the symptoms' means, as people read them (shown)."""
+
+    change: tuple[str, ...]
+    runs: pd.DataFrame
+    table: pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        flags = self.runs.groupby("run", sort=False).flags.agg(lambda f: "; ".join(sorted(set(f))))
+        return (f"<p>change: <code>{' '.join(self.change)}</code><br>flags raised: "
+                + ", ".join(f"{run} <b>{text}</b>" for run, text in flags.items()) + "</p>" + self.table.to_html())
+
+
+def lab(*change: str, show: tuple[str, ...] = ()) -> Lab:
     """ABX and ABX with ``change`` (config overrides) in the same worlds: symptoms and flags."""
     rows = []
     for label, overrides in (("abx", []), ("changed", list(change))):
@@ -64,10 +87,10 @@ def lab(*change: str, show: tuple[str, ...] = ()) -> pd.DataFrame:
             rows.append({"run": label, **res.summary, "flags": ", ".join(flagged(res.summary)) or "none"})
     runs = pd.DataFrame(rows)
     columns = ["pipeline_created_usd", "bookings_usd", "trust_index", *show]
-    table = runs.groupby("run", sort=False)[columns].mean().rename(columns=SYMPTOMS).T
-    print("change:", " ".join(change))
-    print("flags raised:", dict(runs.groupby("run", sort=False).flags.agg(lambda f: "; ".join(sorted(set(f))))))
-    return table.round(3)
+    means = runs.groupby("run", sort=False)[columns].mean()
+    table = pd.DataFrame({label: [metric_value(c, means.loc[label, c]) for c in columns] for label in means.index},
+                         index=pd.Index([SYMPTOMS[c] for c in columns], name="symptom (mean over worlds)"))
+    return Lab(change, runs, table)
 
 
 def explain(mode: str) -> None:
@@ -127,10 +150,23 @@ explain("list_paralysis")
 # accounts: beyond the coordinator's hours, teams act on their own and run into each other.
 
 # %%
-lab("strategy/orchestration=manual", show=("collisions_per_account",))
+collisions = lab("strategy/orchestration=manual", show=("collisions_per_account",))
+collisions
 
 # %%
 explain("orchestration_overload")
+
+# %% [markdown]
+# The closing check: the same market, one setting changed, and the symptom and its flag follow.
+
+# %%
+by_run = collisions.runs.groupby("run", sort=False)
+more = by_run.collisions_per_account.mean()
+raised = by_run.diag_orchestration_overload.mean()
+shows("one coordinator's hours make the teams collide, and the flag says so",
+      bool(more["changed"] > more["abx"] and raised["changed"] > raised["abx"]),
+      f"collisions per account {more['abx']:.2f} with the platform, {more['changed']:.2f} routed by hand; the "
+      f"flag raised in {raised['abx']:.0%} and {raised['changed']:.0%} of the worlds.")
 
 # %% [markdown]
 # ## Exercises

@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: -all
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 5 · Write your own policy
 #
@@ -18,15 +33,15 @@ import numpy as np
 import pandas as pd
 
 from sim.api import compose_config, run
+from sim.apps.lesson import metric_label, metric_table, metric_value, shows
 from sim.core.policies import register
 from sim.core.policies.personalization import Template
 from sim.core.validate import validate
+from sim.outputs.formats import format_difference
 from sim.outputs.plots import use_style
 from sim.sweep.analysis import mean_ci
-from sim.sweep.report import fmt
 
 use_style()
-pd.options.display.float_format = fmt
 
 # %% [markdown]
 # ## The built-in template policy
@@ -91,16 +106,31 @@ for seed in range(WORLDS):
 runs = pd.DataFrame(rows)
 
 METRICS = ["pipeline_created_usd", "bookings_usd", "trust_index", "theater_share", "spend_usd", "roi"]
-summary = runs.groupby("personalization", sort=False)[METRICS].agg(lambda v: mean_ci(v)[0])
-summary
+metric_table(runs, METRICS, by="personalization")
 
 # %% [markdown]
 # Paired in each world, honest templates against ordinary templates:
 
 # %%
 wide = runs.pivot(index="world", columns="personalization")
-pd.DataFrame({m: mean_ci(wide[m]["honest_template"] - wide[m]["template"]) for m in METRICS},
-             index=["difference", "95% low", "95% high"]).T
+KINDS = {"pipeline_created_usd": "usd", "bookings_usd": "usd", "trust_index": "num", "theater_share": "pct",
+         "spend_usd": "usd", "roi": "pct"}
+cells = {}
+for m in METRICS:
+    mean, low, high = mean_ci(wide[m]["honest_template"] - wide[m]["template"])
+    cells[metric_label(m)] = [format_difference(mean, KINDS[m]),
+                              f"{format_difference(low, KINDS[m])} to {format_difference(high, KINDS[m])}"]
+pd.DataFrame(cells, index=["honest minus template", "95% interval"]).T
+
+# %% [markdown]
+# The closing check: a template that never claims more than its research should be seen as theater
+# less often than the ordinary template.
+
+# %%
+theater = runs.groupby("personalization").theater_share.mean()
+shows("an honest template is seen as theater less often", bool(theater["honest_template"] < theater["template"]),
+      f"touches seen as theater: {metric_value('theater_share', theater['template'])} with templates, "
+      f"{metric_value('theater_share', theater['honest_template'])} with honest ones.")
 
 # %% [markdown]
 # ## Exercises

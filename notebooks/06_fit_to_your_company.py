@@ -34,10 +34,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
+from matplotlib.ticker import FuncFormatter
 
 from sim.api import run
+from sim.apps.lesson import metric_value, shows
 from sim.fit import abc, records, targets
 from sim.fit.fitting import Settings, fit, read_posterior
+from sim.fit.targets import STATISTICS
+from sim.outputs.formats import format_value, kind_of
 from sim.outputs.plots import OKABE_ITO, use_style
 from sim.sweep.analysis import uncertainty_split
 from sim.sweep.designs import make_design
@@ -74,7 +78,15 @@ spec = yaml.safe_load(text)
 spec["targets"] = {k: v for k, v in spec["targets"].items() if k in ("win_rate", "no_decision_rate",
                                                                       "new_logos_per_year", "sales_cycle_weeks")}
 company_targets = targets.parse_targets(spec)
-pd.DataFrame({name: {"value": t.value, "standard error": t.se} for name, t in company_targets.targets.items()}).T
+
+
+def target_value(name: str, value: float) -> str:
+    """A target's figure as people read it ($K, %, weeks)."""
+    return format_value(float(value), kind_of(STATISTICS[name].unit))
+
+
+pd.DataFrame({name: {"value": target_value(name, t.value), "standard error": target_value(name, t.se),
+                     "meaning": STATISTICS[name].doc} for name, t in company_targets.targets.items()}).T
 
 # %% [markdown]
 # ## Fit
@@ -90,7 +102,9 @@ priors = [abc.parse_prior("market.deals.competitor_strength=-1:2"), abc.parse_pr
 out = Path(WORK.name) / "fit"
 info = fit(company_targets, Settings(priors, population=15, generations=3, seed=1, workers=2), out, progress=False)
 print(f"{info['simulations']} simulated runs in {info['seconds']:.0f} s")
-pd.DataFrame(info["parameters"]).T[["median", "interval_90", "prior_share", "identified"]]
+pd.DataFrame({key: {"median": f"{p['median']:.3g}", "90% interval": f"{p['interval_90'][0]:.3g} to "
+                    f"{p['interval_90'][1]:.3g}", "share of the prior": f"{p['prior_share']:.0%}",
+                    "identified": "yes" if p["identified"] else "no"} for key, p in info["parameters"].items()}).T
 
 # %% [markdown]
 # Where did the truth land? Each panel is the posterior (weighted particles) over the prior's range,
@@ -116,7 +130,12 @@ plt.show()
 
 # %%
 print(info["warnings"] or "no warnings")
-pd.DataFrame(info["targets"]).T[["value", "median", "interval_90", "z", "reproduced"]]
+pd.DataFrame({name: {"your value": target_value(name, t["value"]), "predicted": target_value(name, t["median"]),
+                     "90% of predictions": f"{target_value(name, t['interval_90'][0])} to "
+                                           f"{target_value(name, t['interval_90'][1])}",
+                     "z": "n/a" if t["z"] is None else f"{t['z']:+.1f}",
+                     "reproduced": "yes" if t["reproduced"] else "no"}
+              for name, t in info["targets"].items()}).T
 
 # %% [markdown]
 # ## ABX or ABM, in your world
@@ -138,17 +157,29 @@ for point, values in enumerate(worlds.points):
                      "value": pair["abx"]["bookings_usd"] - pair["abm"]["bookings_usd"]})
 difference = pd.DataFrame(rows)
 split = uncertainty_split(difference)
-print(f"ABX - ABM bookings: {split['mean'] / 1e3:,.0f}K USD on average, spread {split['sd'] / 1e3:,.0f}K; "
-      f"{split['parameter_share']:.0%} of the spread is parameter uncertainty, the rest run noise")
+print(f"ABX - ABM bookings: {metric_value('bookings_usd', split['mean'])} on average, spread "
+      f"{metric_value('bookings_usd', split['sd'])}; {split['parameter_share']:.0%} of the spread is parameter "
+      "uncertainty, the rest run noise")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.scatter(difference.point, difference.value / 1e3, color=OKABE_ITO[0])
+ax.scatter(difference.point, difference.value, color=OKABE_ITO[0])
 ax.axhline(0, color="black", lw=0.8)
+ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: metric_value("bookings_usd", v)))
 ax.set_xlabel("world drawn from the posterior")
-ax.set_ylabel("ABX − ABM bookings (K USD)")
+ax.set_ylabel("ABX − ABM bookings")
 ax.set_xticks(range(len(worlds.points)))
 plt.show()
+
+# %% [markdown]
+# The closing check: the fit should have found the company we made, its true values inside the
+# 90% intervals.
+
+# %%
+inside = {key: p["interval_90"][0] <= TRUTH[key] <= p["interval_90"][1] for key, p in info["parameters"].items()}
+shows("the fit finds the company's true parameters", all(inside.values()),
+      "; ".join(f"{key.rsplit('.', 1)[-1]}: truth {TRUTH[key]}, 90% interval {p['interval_90'][0]:.3g} to "
+                f"{p['interval_90'][1]:.3g}" for key, p in info["parameters"].items()))
 WORK.cleanup()
 
 # %% [markdown]

@@ -12,7 +12,7 @@ import yaml
 from sim.api import run
 from sim.apps import fit as cli
 from sim.core.params import ConfigError
-from sim.fit import abc, records, targets
+from sim.fit import abc, checks, records, targets
 from sim.fit.fitting import Settings, fit, read_info, read_posterior
 
 
@@ -202,3 +202,12 @@ def test_a_list_given_reaches_the_simulated_world():
     sim = abc.Simulator(targets.parse_targets(spec), [abc.parse_prior("market.deals.p_holdout")], seed=0)
     assert list(sim.base.market.segment_shares) == [0.5, 0.4, 0.1]
     assert sim.base.horizon_weeks == records.WARMUP_WEEKS + 52
+
+
+def test_a_posterior_resting_on_few_particles_is_flagged():
+    assert checks.effective_sample(np.ones(100)) == pytest.approx(100)
+    lopsided = np.r_[np.full(99, 0.01), 10.0]  # one particle carries nearly all the weight
+    assert checks.effective_sample(lopsided) == pytest.approx(1.2, abs=0.05)
+    assert checks.warnings({}, {}, effective=80, population=100) == []
+    (warning,) = checks.warnings({}, {}, effective=7, population=100)
+    assert "effective sample of 7 of 100" in warning and "--population" in warning

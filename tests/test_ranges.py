@@ -136,7 +136,7 @@ def test_every_number_has_a_finite_declared_range():
     fields = [(key, f, default) for key, f, default in declared_fields(Config)]
     fields += [(f"strategy.{family}.{f.name}", f, f.default) for family in FAMILIES
                for cls in REGISTRY[family].values() for f in dataclasses.fields(cls.Params)]
-    unbounded = [key for key, f, default in fields if f.metadata and f.type not in ("bool", "str")
+    unbounded = [key for key, f, default in fields if f.metadata and f.type not in ("bool", "str", "list[str]")
                  and f.metadata.get("unit") != "[low, high]"
                  and (f.metadata["lo"] is None or f.metadata["hi"] is None)]
     assert not unbounded

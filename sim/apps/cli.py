@@ -31,7 +31,7 @@ from hydra.core.utils import configure_log, run_job
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig
 
-from sim.api import checked, config_dir, register_schema, simulate, with_strategy
+from sim.api import Preset, checked, config_dir, register_schema, simulate, with_strategy
 from sim.apps.preflight import JOB_NAME, Composed, fail, parse_command_line, preflight, printing, single_run
 from sim.core import guard
 from sim.core.config import Config
@@ -82,11 +82,13 @@ def job(cfg: DictConfig, config: Config | None = None, worker: FigureWorker | No
     if base is not None:
         log.info("simulated the baseline %s on the same world in %.2f s", base.config.strategy.name,
                  time.perf_counter() - start - elapsed)
-    # what the run changed from its presets (a market from --config-dir is found there)
-    preset = presets_for(config, [Path(s.path.removeprefix("file://")) for s in hc.runtime.config_sources
-                                  if s.provider == "command-line"]) if config.output.report else None
-    if isinstance(preset, str):
-        log.warning("the report cannot list what the run changed: %s", preset)
+    def preset() -> Preset | str:  # what the run changed from its presets (a --config-dir market is found there)
+        found = presets_for(config, [Path(s.path.removeprefix("file://")) for s in hc.runtime.config_sources
+                                     if s.provider == "command-line"])
+        if isinstance(found, str):
+            log.warning("the report cannot list what the run changed: %s", found)
+        return found
+
     try:
         written = write_results(res, out, figures=config.output.figures, tables=config.output.tables,
                                 report=config.output.report, worker=worker, preset=preset, baseline=base,

@@ -26,6 +26,8 @@ CONTRADICTION_Z = 3.0
 #: Share of its prior range a parameter's 90% posterior interval may span before it is reported as
 #: not identified by the targets (a uniform prior's 90% interval spans 0.9 of it).
 UNIDENTIFIED_SHARE = 0.7
+#: A posterior whose effective sample is below this share of its particles is flagged as rough.
+MIN_EFFECTIVE_SHARE = 0.25
 #: Spawn key of the predictive draws' stream (apart from the fit's tasks, which use (t + 2, i)).
 PREDICTIVE_STREAM = 0
 
@@ -83,8 +85,17 @@ def identification(posterior: pd.DataFrame, priors: dict[str, tuple[float, float
     return out
 
 
-def warnings(checks: dict[str, dict[str, Any]], params: dict[str, dict[str, Any]]) -> list[str]:
-    """Plain sentences for what the fit cannot claim (empty when the targets are reproduced and identify everything)."""
+def effective_sample(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weighted particles: ``(sum w)^2 / sum w^2`` (n when all are equal)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w ** 2).sum())
+
+
+def warnings(checks: dict[str, dict[str, Any]], params: dict[str, dict[str, Any]],
+             effective: float | None = None, population: int | None = None) -> list[str]:
+    """Plain sentences for what the fit cannot claim (empty when the targets are reproduced, identify
+    everything, and the posterior rests on enough particles: an effective sample of at least
+    :data:`MIN_EFFECTIVE_SHARE` of the population)."""
     out = [f"{name}: the fitted model does not reproduce this target together with the others "
            + (f"(z = {c['z']:+.1f})" if c["z"] is not None else "(its runs leave the figure undefined)")
            + "; the targets contradict one another, or the model lacks what makes this figure"
@@ -92,4 +103,8 @@ def warnings(checks: dict[str, dict[str, Any]], params: dict[str, dict[str, Any]
     out += [f"{key}: not identified by these targets (its 90% interval spans {p['prior_share']:.0%} of the "
             "prior range); its value is the prior's, not your data's" for key, p in params.items()
             if not p["identified"]]
+    if effective is not None and population and effective < MIN_EFFECTIVE_SHARE * population:
+        out.append(f"the posterior rests on few particles: an effective sample of {effective:.0f} of {population} "
+                   "(a few carry most of the weight), so its intervals are rough; fit again with a larger "
+                   "--population or another --seed and compare")
     return out

@@ -91,6 +91,7 @@ def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) 
     atomic_write(out / PREDICTIVE_FILE, lambda path: predicted.to_parquet(path, index=False))
     priors = {p.key: (p.lo, p.hi) for p in settings.priors}
     params = checks.identification(posterior, priors)
+    effective = checks.effective_sample(posterior.weight.to_numpy())
     targets_checked = checks.target_checks({n: (t.value, t.se) for n, t in targets.targets.items()}, predicted)
     write_fitted(out / FITTED_FILE, sim.base, {key: p["median"] for key, p in params.items()})
     info = {
@@ -98,12 +99,12 @@ def fit(targets: Targets, settings: Settings, out: Path, progress: bool = True) 
                            **targets_checked[name]}
                     for (name, t), s_run, s in zip(targets.targets.items(), sd_run, sd, strict=True)},
         "parameters": {key: {"prior": list(priors[key]), **p} for key, p in params.items()},
-        "warnings": checks.warnings(targets_checked, params),
+        "warnings": checks.warnings(targets_checked, params, effective, settings.population),
         "given": targets.given, "weeks": targets.weeks,
         "population": settings.population, "generations": int(history.max_t + 1), "seed": settings.seed,
         "workers": settings.workers, "simulations": int(history.total_nr_simulations),
         "seconds": round(time.perf_counter() - started, 1), "resumed": resumed,
-        "effective_sample_size": float(1.0 / (posterior.weight ** 2).sum()),
+        "effective_sample_size": effective,
     }
     write_json(out / FIT_FILE, info)
     write_fit_report(out, info, posterior, predicted)

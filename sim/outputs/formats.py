@@ -58,16 +58,17 @@ def format_value(value: float, kind: str) -> str:
     """A summary value for reading: ``kind`` is usd, int, pct, weeks, months or num; an undefined
     value (NaN: nothing to divide by) is n/a.
 
-    >>> format_value(7_650_000, "usd"), format_value(0.2345, "pct"), format_value(float("nan"), "int")
-    ('$7.65M', '23.4%', 'n/a')
+    >>> format_value(7_650_000, "usd"), format_value(-1_250, "usd"), format_value(0.2345, "pct")
+    ('$7.65M', '-$1.25K', '23.4%')
     """
     if math.isnan(value):
         return "n/a"
     if kind == "usd":
+        sign = "-" if value < 0 else ""
         for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
             if abs(value) >= div:
-                return f"${value / div:,.2f}{suffix}"
-        return f"${value:,.0f}"
+                return f"{sign}${abs(value) / div:,.2f}{suffix}"
+        return f"{sign}${abs(value):,.0f}"
     return {"int": f"{value:,.0f}", "pct": f"{100 * value:.1f}%", "weeks": f"{value:.1f} weeks",
             "months": f"{value:.1f} months", "num": f"{value:.3f}"}[kind]
 
