@@ -80,7 +80,7 @@ on_tier = tiers[tiers == TIER].index
 ACCOUNT = int(on_tier[0]) if len(on_tier) else int(tiers.index[0])
 account = model.account_agents[ACCOUNT]
 print(f"Account {ACCOUNT}: {account.segment} company, tier {account.tier}, stage {account.stage}")
-account.committee_table()[["role", "influence", "veto", "skepticism", "awareness", "opinion", "trust"]]
+account.committee_table()[["role", "influence", "veto", "skepticism", "awareness", "opinion", "trust"]].round(2)
 
 # %% [markdown]
 # Each row is one person. `influence` says how much their opinion counts inside the committee,
@@ -160,7 +160,7 @@ now = account.committee_table()
 now["engaged"] = now.engagement >= b.engaged_threshold
 print(f"coverage now: {account.coverage:.0%} of the committee's influence engaged; stage at week "
       f"{model.steps}: {account.stage}")
-now[now.veto][["role", "influence", "engaged", "engagement", "opinion"]]
+now[now.veto][["role", "influence", "engaged", "engagement", "opinion"]].round(2)
 
 # %% [markdown]
 # An unengaged veto-holder's opinion is only their prior view; it is the engagement column that

@@ -63,7 +63,7 @@ TRUTH = {"market.deals.competitor_strength": 0.8, "market.deals.p_holdout": 0.14
 company = run(["market.n_accounts=400", "horizon_weeks=104", "seed=21", "output.progress=false",
                *(f"{key}={value}" for key, value in TRUTH.items())])
 recs = records.from_results(company)
-recs.opportunities.head()
+recs.opportunities.head().assign(amount_usd=lambda d: d.amount_usd.map(lambda v: metric_value("avg_deal_usd", v)))
 
 # %% [markdown]
 # ## Targets: the figures, each with its uncertainty
