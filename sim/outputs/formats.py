@@ -55,8 +55,8 @@ ROWS: dict[str, Row] = {row.key: row for rows in TABLE.values() for row in rows}
 
 
 def format_value(value: float, kind: str) -> str:
-    """A summary value for reading: ``kind`` is usd, int, pct, weeks, months or num; an undefined
-    value (NaN: nothing to divide by) is n/a.
+    """A summary value for reading: ``kind`` is usd, int, rate (a count per something, one decimal),
+    pct, weeks, months or num; an undefined value (NaN: nothing to divide by) is n/a.
 
     >>> format_value(7_650_000, "usd"), format_value(-1_250, "usd"), format_value(0.2345, "pct")
     ('$7.65M', '-$1.25K', '23.4%')
@@ -69,8 +69,8 @@ def format_value(value: float, kind: str) -> str:
             if abs(value) >= div:
                 return f"{sign}${abs(value) / div:,.2f}{suffix}"
         return f"{sign}${abs(value):,.0f}"
-    return {"int": f"{value:,.0f}", "pct": f"{100 * value:.1f}%", "weeks": f"{value:.1f} weeks",
-            "months": f"{value:.1f} months", "num": f"{value:.3f}"}[kind]
+    return {"int": f"{value:,.0f}", "rate": f"{value:,.1f}", "pct": f"{100 * value:.1f}%",
+            "weeks": f"{value:.1f} weeks", "months": f"{value:.1f} months", "num": f"{value:.3f}"}[kind]
 
 
 def format_difference(delta: float, kind: str) -> str:
@@ -85,7 +85,7 @@ def format_difference(delta: float, kind: str) -> str:
         text = f"{100 * delta:+.1f} pp"
         return "0 pp" if text in ("+0.0 pp", "-0.0 pp") else text
     text = format_value(abs(delta), kind)
-    if text in ("$0", "0", "0.0 weeks", "0.0 months", "0.000"):
+    if text in ("$0", "0", "0.0", "0.0 weeks", "0.0 months", "0.000"):
         return text
     return ("+" if delta > 0 else "-") + text
 
@@ -94,6 +94,8 @@ def kind_of(unit: str) -> str:
     """The format of a value measured in ``unit`` (a glossary or parameter unit)."""
     if unit.startswith("USD"):
         return "usd"
+    if "/" in unit:
+        return "rate"  # accounts/year, touches/member
     return {"share": "pct", "ratio": "pct", "weeks": "weeks", "months": "months"}.get(unit, "num")
 
 
