@@ -68,7 +68,8 @@ def test_a_race_runs_two_strategies_on_the_same_world():
     gap = gap_series(sa, sb)
     assert len(gap) == 8 and gap["ARR"].to_numpy() == pytest.approx((sa.arr_usd - sb.arr_usd).to_numpy() / 1e6)
     spec = gap_chart(sa, sb, ("abx", "abm")).to_dict()
-    assert "abx minus abm" in spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+    title = spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+    assert "abx minus abm" in title
     raced = live_chart({"abx": sa, "abm": sb}, "revenue").to_dict()
     assert raced["encoding"]["strokeDash"]["scale"]["domain"] == ["abx", "abm"]
 

@@ -9,6 +9,7 @@ both models step together on the same world and the page shows their gap.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -96,8 +97,6 @@ def html_table(rows: list[list[str]], header: list[str], numeric: frozenset[int]
 
 def escape(value: Any) -> str:
     """Text for an HTML cell."""
-    import html
-
     return html.escape(str(value))
 
 
@@ -210,7 +209,7 @@ def Live(series: dict[str, pd.DataFrame], kind: str, week: int) -> None:
         if week == 0:
             solara.Text("Press Step or ▶ Play to run the first week.")
         else:
-            solara.FigureAltair(live_chart({name: ts for name, ts in series.items()}, kind))
+            solara.FigureAltair(live_chart(series, kind))
 
 
 @solara.component
@@ -228,11 +227,11 @@ def Headline(race: Race, week: int) -> None:
         rows = differences(summaries[0], summaries[-1])
         shown = [d for d in rows if d.key in HEADLINE]
         if len(models) == 1:
-            cells = [[escape(d.label), escape(format_value(d.value, d.kind))] for d in shown]
+            cells = [[escape(d.label), escape(d.shown[0])] for d in shown]
             solara.HTML(unsafe_innerHTML=html_table(cells, ["metric", "value"], {1}), classes=["abx-table"])
         else:
             names = [escape(m.cfg.strategy.name) for m in models]
-            cells = [[escape(d.label), escape(format_value(d.value, d.kind)), escape(format_value(d.baseline, d.kind)),
+            cells = [[escape(d.label), escape(d.shown[0]), escape(d.shown[1]),
                       f"<span class=abx-{d.verdict}>{escape(d.text)}</span>"] for d in shown]
             solara.HTML(unsafe_innerHTML=html_table(cells, ["metric", *names, "gap"], {1, 2, 3}), classes=["abx-table"])
         for model, summary in zip(models, summaries, strict=True):

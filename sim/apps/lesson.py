@@ -6,8 +6,8 @@ showed in this run.
 ...                     worlds=Number("worlds", 5, 1, 20))
 >>> controls.strategy, controls.worlds
 ('abx', 5)
->>> metric_value("win_rate", 0.25), metric_value("bookings_usd", 2_500_000.0)
-('25.0%', '$2.50M')
+
+The metrics' formats are :mod:`sim.outputs.formats`' (``metric_value``, ``metric_label``), re-exported here.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from sim.core.metrics import SUMMARY
-from sim.outputs.formats import ROWS, format_value, kind_of
+from sim.outputs.formats import metric_label, metric_value
 from sim.sweep.analysis import mean_ci
+from sim.sweep.report import with_interval
+
+__all__ = ["Choice", "Controls", "Number", "interval_table", "metric_label", "metric_table", "metric_value", "shows"]
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,6 @@ class Controls:
         display(w.VBox(list(self._widgets.values())))
 
 
-def metric_value(metric: str, value: float) -> str:
-    """A summary metric's value as the reports write it: $K/$M, %, weeks."""
-    row = ROWS.get(metric)
-    kind = row.kind if row else kind_of(SUMMARY[metric].unit) if metric in SUMMARY else "num"
-    return format_value(float(value), kind)
-
-
-def metric_label(metric: str) -> str:
-    """A summary metric's name as people read it (``pipeline created``)."""
-    row = ROWS.get(metric)
-    return row.label if row else metric.removesuffix("_usd").replace("_", " ")
-
-
 def metric_table(frame: pd.DataFrame, metrics: Sequence[str], by: str) -> pd.DataFrame:
     """The mean of each metric per group of ``by``, formatted: one row per metric (by its label),
     one column per group, e.g. strategies side by side."""
@@ -110,14 +98,9 @@ def metric_table(frame: pd.DataFrame, metrics: Sequence[str], by: str) -> pd.Dat
 
 def interval_table(frame: pd.DataFrame, metrics: Sequence[str], by: str) -> pd.DataFrame:
     """As :func:`metric_table`, each cell the mean and its 95% interval over the group's runs."""
-    def cell(metric: str, values: pd.Series) -> str:
-        mean, low, high = mean_ci(values)
-        known = np.isfinite(low) and np.isfinite(high)
-        span = f" [{metric_value(metric, low)}, {metric_value(metric, high)}]" if known else ""
-        return metric_value(metric, mean) + span
     groups = list(dict.fromkeys(frame[by]))
-    return pd.DataFrame({g: [cell(m, frame.loc[frame[by] == g, m]) for m in metrics] for g in groups},
-                        index=pd.Index([metric_label(m) for m in metrics], name="metric"))
+    cells = {g: [with_interval(m, *mean_ci(frame.loc[frame[by] == g, m])) for m in metrics] for g in groups}
+    return pd.DataFrame(cells, index=pd.Index([metric_label(m) for m in metrics], name="metric"))
 
 
 def shows(claim: str, holds: bool, evidence: str) -> bool:

@@ -2,7 +2,7 @@
 summary against a baseline strategy's on the same world (same seed, same accounts and buyers).
 
 Pure functions of configs and summaries; composing the presets and running the baseline is the
-caller's (:func:`sim.api.preset_config`, :func:`sim.api.with_strategy`).
+caller's (:func:`sim.api.preset_of`, :func:`sim.api.with_strategy`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.core.config import Config
-from sim.outputs.formats import ROWS, TABLE, format_difference, format_value
+from sim.core.config import Config, field_metadata
+from sim.outputs.formats import TABLE, format_difference, format_value
 
 #: The parts of a config that make the simulated world and strategy (not seeds, outputs or sweeps).
 SECTIONS = ("market", "vendor", "strategy")
@@ -48,15 +48,15 @@ def settings(config: Config) -> dict[str, tuple[Any, Mapping[str, Any]]]:
 
     for section in SECTIONS:
         walk(getattr(config, section), f"{section}.")
-    out["horizon_weeks"] = (config.horizon_weeks, Config.__dataclass_fields__["horizon_weeks"].metadata)
+    out["horizon_weeks"] = (config.horizon_weeks, field_metadata("horizon_weeks"))
     return out
 
 
 def setting_changes(config: Config, preset: Config) -> list[Change]:
     """The settings of ``config`` that differ from ``preset`` (its presets composed alone), in config order."""
-    mine, theirs = settings(config), settings(preset)
-    return [Change(key, value, theirs.get(key, (None, {}))[0], str(meta.get("unit", "")), str(meta.get("doc", "")))
-            for key, (value, meta) in mine.items() if not _same(value, theirs.get(key, (None, {}))[0])]
+    theirs = {key: value for key, (value, _) in settings(preset).items()}
+    return [Change(key, value, theirs.get(key), str(meta.get("unit", "")), str(meta.get("doc", "")))
+            for key, (value, meta) in settings(config).items() if not _same(value, theirs.get(key))]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -86,9 +86,14 @@ class Difference:
         """``better``, ``worse``, ``same`` (equal as shown) or ``neutral`` (no direction, or undefined)."""
         if not self.better or math.isnan(self.delta):
             return "neutral"
-        if format_value(self.value, self.kind) == format_value(self.baseline, self.kind):
+        if self.shown[0] == self.shown[1]:
             return "same"  # level as far as the numbers shown tell
         return "better" if self.delta * self.better > 0 else "worse"
+
+    @property
+    def shown(self) -> tuple[str, str]:
+        """This run's value and the baseline's, as people read them."""
+        return format_value(self.value, self.kind), format_value(self.baseline, self.kind)
 
     @property
     def relative(self) -> str:
@@ -118,8 +123,8 @@ def verdict(diffs: list[Difference], name: str, baseline: str) -> str:
     """One paragraph: the headline outcomes of ``name`` against ``baseline``, and how many of the
     metrics with a direction are better or worse."""
     by_key = {d.key: d for d in diffs}
-    head = "; ".join(f"{d.label} {format_value(d.value, d.kind)} against {format_value(d.baseline, d.kind)} "
-                     f"({d.relative or d.text})" for d in (by_key[k] for k in HEADLINE))
+    head = "; ".join(f"{d.label} {d.shown[0]} against {d.shown[1]} ({d.relative or d.text})"
+                     for d in (by_key[k] for k in HEADLINE))
     scored = [d for d in diffs if d.verdict in ("better", "worse", "same")]
     count = {v: [d.label for d in scored if d.verdict == v] for v in ("better", "worse", "same")}
     tail = f" Worse on: {', '.join(count['worse'])}." if count["worse"] else ""
@@ -133,9 +138,6 @@ def comparison_table(diffs: list[Difference], name: str, baseline: str) -> str:
     title = f"{name} against {baseline} (same world, same seed)"
     lines = [title, "=" * len(title), f"  {'':<32}{name:>14}{baseline:>14}{'difference':>22}"]
     for d in diffs:
-        if d.key not in ROWS:
-            continue
         mark = {"better": "  better", "worse": "  worse"}.get(d.verdict, "")
-        lines.append(f"  {d.label:<32}{format_value(d.value, d.kind):>14}{format_value(d.baseline, d.kind):>14}"
-                     f"{d.text:>22}{mark}")
+        lines.append(f"  {d.label:<32}{d.shown[0]:>14}{d.shown[1]:>14}{d.text:>22}{mark}")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.core.metrics import SUMMARY
 from sim.outputs.files import atomic_write
-from sim.outputs.formats import ROWS, format_value, kind_of
+from sim.outputs.formats import metric_label, metric_value
 
 #: The rows an Excel sheet holds, its header included.
 EXCEL_ROWS = 1_048_576
@@ -26,11 +26,8 @@ def summary_frame(summary: Mapping[str, float]) -> pd.DataFrame:
     """A run's summary as a table for people: metric key, label, value, the value as read, unit, meaning."""
     rows = []
     for key, value in summary.items():
-        row = ROWS.get(key)
         metric = SUMMARY.get(key)
-        kind = row.kind if row else kind_of(metric.unit) if metric else "num"
-        rows.append({"metric": key, "label": row.label if row else key.removesuffix("_usd").replace("_", " "),
-                     "value": value, "as read": format_value(float(value), kind),
+        rows.append({"metric": key, "label": metric_label(key), "value": value, "as read": metric_value(key, value),
                      "unit": metric.unit if metric else "", "meaning": metric.meaning if metric else ""})
     return pd.DataFrame(rows)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from sim.core.metrics import SUMMARY
+
 
 class Row(NamedTuple):
     """A summary metric as reports show it: its key, a label, a format (:func:`format_value`) and
@@ -97,6 +99,24 @@ def kind_of(unit: str) -> str:
     if "/" in unit:
         return "rate"  # accounts/year, touches/member
     return {"share": "pct", "ratio": "pct", "weeks": "weeks", "months": "months"}.get(unit, "num")
+
+
+def metric_value(metric: str, value: float) -> str:
+    """A summary metric's value as the reports write it: in its :data:`TABLE` format, else by its
+    glossary unit ($K/$M, %, weeks).
+
+    >>> metric_value("win_rate", 0.25), metric_value("bookings_usd", 2_500_000.0)
+    ('25.0%', '$2.50M')
+    """
+    row = ROWS.get(metric)
+    kind = row.kind if row else kind_of(SUMMARY[metric].unit) if metric in SUMMARY else "num"
+    return format_value(float(value), kind)
+
+
+def metric_label(metric: str) -> str:
+    """A summary metric's name as people read it (``pipeline created``)."""
+    row = ROWS.get(metric)
+    return row.label if row else metric.removesuffix("_usd").replace("_", " ")
 
 
 #: A run's figures (PNG files) and what each shows, as the report captions them.

@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from sim.core.config import TIERS
 from sim.core.metrics import SUMMARY
 from sim.outputs.files import atomic_write
-from sim.outputs.formats import FIGURES, ROWS, format_value
+from sim.outputs.formats import FIGURES, format_value, metric_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -82,8 +82,7 @@ def label_metric(ax, name: str) -> None:
     elif unit in ("share", "ratio"):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         unit = "%"
-    ax.set_title(ROWS[name].label if name in ROWS else name.removesuffix("_usd").replace("_", " "),
-                 fontsize=STYLE["font.size"] + 1)
+    ax.set_title(metric_label(name), fontsize=STYLE["font.size"] + 1)
     ax.set_ylabel(unit)
 
 

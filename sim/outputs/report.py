@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.core.config import Config
+from sim.core.config import Config, field_metadata
 from sim.core.diagnostics import DIAGNOSES, flagged
 from sim.core.metrics import SUMMARY, UNDEFINED
 from sim.core.params import ConfigError
@@ -81,7 +81,7 @@ def changes_of(res: Results, preset: Preset) -> list[Change]:
     """The settings the run changed from its presets; the market size against the size the preset declares."""
     changes = setting_changes(res.config, preset.config)
     if res.config.market.n_accounts != preset.n_accounts:
-        meta = res.config.market.__dataclass_fields__["n_accounts"].metadata
+        meta = field_metadata("market.n_accounts")
         changes.insert(0, Change("market.n_accounts", res.config.market.n_accounts, preset.n_accounts,
                                  str(meta["unit"]), str(meta["doc"])))
     return changes
@@ -95,7 +95,8 @@ def report_html(res: Results, figures: Sequence[Path] = (), preset: Preset | str
     they could not be composed; ``baseline``: a run of another strategy on the same world, to compare with.
     """
     c, s = res.config, res.summary
-    changes = changes_of(res, preset) if preset is not None and not isinstance(preset, str) else None
+    known = None if preset is None or isinstance(preset, str) else preset
+    changes = changes_of(res, known) if known is not None else None
     sections = [(section, [{"label": r.label, "value": format_value(s[r.key], r.kind), "unit": SUMMARY[r.key].unit,
                             "meaning": SUMMARY[r.key].meaning,
                             "undefined": UNDEFINED[r.key] if math.isnan(s[r.key]) else ""} for r in rows])
@@ -105,10 +106,8 @@ def report_html(res: Results, figures: Sequence[Path] = (), preset: Preset | str
         diffs = differences(s, baseline.summary)
         by_key = {d.key: d for d in diffs}
         name = baseline.config.strategy.name
-        comparison = {"baseline": name, "verdict": verdict(diffs, c.strategy.name, name), "sections": [
-            (section, [{"label": r.label, "value": format_value(by_key[r.key].value, r.kind),
-                        "baseline": format_value(by_key[r.key].baseline, r.kind), "text": by_key[r.key].text,
-                        "verdict": by_key[r.key].verdict} for r in rows]) for section, rows in TABLE.items()]}
+        comparison = {"baseline": name, "verdict": verdict(diffs, c.strategy.name, name),
+                      "sections": [(section, [by_key[r.key] for r in rows]) for section, rows in TABLE.items()]}
     tiers = res.accounts.set_index("account").tier if len(res.stories) else None
     return render(
         "run.html.j2",
@@ -119,7 +118,7 @@ def report_html(res: Results, figures: Sequence[Path] = (), preset: Preset | str
             {"key": ch.key, "value": setting_text(ch.value, ch.unit), "preset": setting_text(ch.preset, ch.unit),
              "unit": ch.unit, "meaning": ch.meaning} for ch in changes],
         preset_problem=preset if isinstance(preset, str) else "",
-        sized=preset is not None and not isinstance(preset, str) and c.market.n_accounts != preset.n_accounts,
+        sized=known is not None and c.market.n_accounts != known.n_accounts,
         comparison=comparison, sections=sections,
         diagnostics=[{"name": m, "meaning": DIAGNOSES[m].meaning, "rule": DIAGNOSES[m].rule} for m in flagged(s)],
         figures=[{"src": png_source(path), "alt": Path(path).stem.replace("_", " "),

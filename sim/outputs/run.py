@@ -80,19 +80,17 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
     if figures and worker is not None:
         worker.draw(res, folder)
     written: list[Path] = []
-    for name, df in (("timeseries", res.timeseries), ("accounts", res.accounts), ("story", res.stories),
-                     ("opportunities", res.opportunities), ("revenue", res.revenue)):
-        if not tables:
-            break
+    frames = {"timeseries": res.timeseries, "accounts": res.accounts, "story": res.stories,
+              "opportunities": res.opportunities, "revenue": res.revenue}
+    for name, df in frames.items() if tables else ():
         path = folder / f"{name}.parquet"
         atomic_write(path, partial(pd.DataFrame.to_parquet, df, index=False))
         written.append(path)
     if export:
-        frames = {"summary": summary_frame(res.summary), "timeseries": res.timeseries, "accounts": res.accounts,
-                  "story": res.stories, "opportunities": res.opportunities, "revenue": res.revenue}
-        written += export_tables(frames, folder, export, "run")
-    if report and callable(preset):
-        preset = preset()
+        written += export_tables({"summary": summary_frame(res.summary), **frames}, folder, export, "run")
+    known: Preset | str | None = None
+    if report:  # composed while the worker draws
+        known = preset() if callable(preset) else preset
     pngs: list[Path] = []
     if figures and worker is not None:
         pngs = worker.figures()
@@ -103,7 +101,7 @@ def write_results(res: Results, folder: Path, figures: bool = True, tables: bool
     if baseline is not None:
         written.append(write_comparison(res, baseline, folder))
     if report:
-        written.append(write_report(res, folder, pngs, None if callable(preset) else preset, baseline))
+        written.append(write_report(res, folder, pngs, known, baseline))
     return written + pngs
 
 
